@@ -1,0 +1,29 @@
+# Human3.6M Protocol 1: train S1, S5, S6, S7, S8, S9 (+ MPII 2D); test every
+# 64th frame of S11 with PA-MPJPE. Everything else as Protocol 2.
+_base_ = ['./h36m-p2_mpii_volumetric_256x256.py']
+
+h36m_train_s9 = dict(
+    type='Human36mImageDataset',
+    data_root='data/h36m/',
+    ann_file='annotation_body3d/fps10/h36m_test.npz',
+    camera_param_file='annotation_body3d/cameras.pkl',
+    data_prefix=dict(img='images/'),
+    subjects=['S9'],  # S9 is in MMPose's test split file
+    pipeline=[])
+train_dataloader = dict(
+    dataset=dict(datasets=[
+        {{_base_.h36m_train}}, h36m_train_s9, {{_base_.mpii_train}}
+    ]))
+val_dataloader = dict(dataset=dict(subjects=['S11']))
+test_dataloader = val_dataloader
+val_evaluator = [
+    dict(
+        type='RootRelativeMPJPE',
+        mode='pa-mpjpe',
+        keypoint_indices=list(range(17))),
+    dict(
+        type='RootRelativeMPJPE',
+        mode='mpjpe',
+        keypoint_indices=list(range(17))),
+]
+test_evaluator = val_evaluator

@@ -1,0 +1,2 @@
+"""codecs of mmposenas (registered into mmpose.registry on import)."""
+from .volumetric_integral_label import VolumetricIntegralLabel  # noqa: F401

@@ -1,0 +1,2 @@
+"""Models of mmposenas: the shared search core and the networks built on it."""
+from . import backbones, heads, necks, search  # noqa: F401

@@ -1,0 +1,2 @@
+"""Backbones of mmposenas (registered into mmpose.registry.MODELS)."""
+from .darts_cell_backbone import DartsCellBackbone  # noqa: F401

@@ -1,0 +1,1 @@
+"""necks of mmposenas (registered into mmpose.registry.MODELS on import)."""

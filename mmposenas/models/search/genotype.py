@@ -1,0 +1,314 @@
+"""Genotypes: the discrete architecture a search derives and a fixed net builds.
+
+A :class:`Genotype` maps a cell type (``'normal'``, ``'reduce'``, ``'fusion'``,
+...) to a :class:`CellGenotype`. Intermediate node ``i`` of a cell with ``n_in``
+input nodes may read from nodes ``0 .. n_in + i - 1`` (the inputs first, then
+earlier intermediate nodes), as in DARTS. JSON layout::
+
+    {"format": "mmposenas.genotype/v1",
+     "cells": {"normal": {"nodes": [[["sep_conv_3x3", 0], ["skip_connect", 1]],
+                                    ...],
+                          "concat": [2, 3, 4, 5], "num_inputs": 2,
+                          "extras": {}}},
+     "extras": {}}
+
+``extras`` carry method-specific data (per-node channels, part groups,
+branch masks, ...); they must be JSON-serialisable.
+"""
+import json
+import os.path as osp
+from dataclasses import dataclass, field
+from typing import (Any, Dict, Iterable, List, Optional, Sequence, Tuple,
+                    Union)
+
+import torch
+from torch import Tensor
+
+from mmposenas.utils.io import atomic_write_text
+from .ops import OPS, ZERO
+
+FORMAT = 'mmposenas.genotype/v1'
+Edge = Tuple[str, int]
+
+
+class GenotypeError(ValueError):
+    """A genotype (file or dict) does not follow the schema."""
+
+
+@dataclass
+class CellGenotype:
+    """The derived ops of one cell type.
+
+    Attributes:
+        nodes (list[list[tuple[str, int]]]): Per intermediate node, its
+            incoming edges as ``(op_name, input_node)``.
+        concat (list[int]): Nodes concatenated into the cell output.
+        num_inputs (int): Number of input nodes (2 in DARTS cells).
+        extras (dict): Method-specific data (JSON-serialisable).
+    """
+    nodes: List[List[Edge]]
+    concat: List[int]
+    num_inputs: int = 2
+    extras: Dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def num_nodes(self) -> int:
+        """Number of intermediate nodes."""
+        return len(self.nodes)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return dict(nodes=[[[op, int(j)] for op, j in node]
+                           for node in self.nodes],
+                    concat=[int(c) for c in self.concat],
+                    num_inputs=int(self.num_inputs), extras=self.extras)
+
+
+@dataclass
+class Genotype:
+    """A whole derived architecture: one :class:`CellGenotype` per cell type.
+
+    Attributes:
+        cells (dict[str, CellGenotype]): Cell genotypes by cell type.
+        extras (dict): Network-level data (e.g. part groups, branch masks).
+    """
+    cells: Dict[str, CellGenotype]
+    extras: Dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, cell_type: str) -> CellGenotype:
+        if cell_type not in self.cells:
+            raise GenotypeError(f'genotype has no cell type {cell_type!r}; '
+                                f'it has {sorted(self.cells)}')
+        return self.cells[cell_type]
+
+    # ------------------------------------------------------------- serialising
+    def to_dict(self) -> Dict[str, Any]:
+        return dict(format=FORMAT,
+                    cells={k: c.to_dict() for k, c in self.cells.items()},
+                    extras=self.extras)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2) + '\n'
+
+    def to_yaml(self) -> str:
+        import yaml
+        return yaml.safe_dump(self.to_dict(), sort_keys=False)
+
+    def save(self, path: str) -> None:
+        """Write to ``path`` (``.json``, ``.yaml`` or ``.yml``) atomically."""
+        text = self.to_yaml() if path.endswith(('.yaml', '.yml')) \
+            else self.to_json()
+        atomic_write_text(path, text)
+
+    @classmethod
+    def from_dict(cls, data: Dict[str, Any], source: str = '<dict>',
+                  op_names: Optional[Sequence[str]] = None,
+                  required: Iterable[str] = ()) -> 'Genotype':
+        """Parse and validate a genotype dict.
+
+        Args:
+            data (dict): The parsed JSON/YAML content.
+            source (str): Where it came from, used in error messages.
+            op_names (Sequence[str], optional): Allowed op names; any op of
+                :data:`OPS` when omitted.
+            required (Iterable[str]): Cell types that must be present.
+
+        Raises:
+            GenotypeError: Naming ``source``, the key and what was expected.
+        """
+        where = f'genotype {source}'
+        if not isinstance(data, dict):
+            raise GenotypeError(f'{where}: expected a mapping at the top '
+                                f'level, got {type(data).__name__}')
+        fmt = data.get('format', FORMAT)
+        if fmt != FORMAT:
+            raise GenotypeError(f'{where}: key "format" is {fmt!r}; expected '
+                                f'{FORMAT!r}')
+        cells_raw = data.get('cells')
+        if not isinstance(cells_raw, dict) or not cells_raw:
+            raise GenotypeError(f'{where}: key "cells" must be a non-empty '
+                                f'mapping of cell type to cell genotype')
+        cells = {
+            str(k): _parse_cell(v, f'{where}: cells.{k}')
+            for k, v in cells_raw.items()
+        }
+        extras = data.get('extras', {})
+        if not isinstance(extras, dict):
+            raise GenotypeError(f'{where}: key "extras" must be a mapping')
+        genotype = cls(cells=cells, extras=extras)
+        genotype.validate(op_names=op_names, required=required, source=source)
+        return genotype
+
+    @classmethod
+    def load(cls, path: str, op_names: Optional[Sequence[str]] = None,
+             required: Iterable[str] = ()) -> 'Genotype':
+        """Read and validate a ``.json``/``.yaml`` genotype file."""
+        if not osp.isfile(path):
+            raise GenotypeError(f'genotype file {path!r} does not exist')
+        with open(path, encoding='utf-8') as f:
+            text = f.read()
+        try:
+            if path.endswith(('.yaml', '.yml')):
+                import yaml
+                data = yaml.safe_load(text)
+            else:
+                data = json.loads(text)
+        except Exception as err:  # json.JSONDecodeError, yaml.YAMLError
+            raise GenotypeError(
+                f'genotype file {path!r} is not valid '
+                f'{"YAML" if path.endswith(("yaml", "yml")) else "JSON"}: '
+                f'{err}') from err
+        return cls.from_dict(data, source=repr(path), op_names=op_names,
+                             required=required)
+
+    @classmethod
+    def coerce(cls, value: Union['Genotype', Dict[str, Any], str],
+               op_names: Optional[Sequence[str]] = None,
+               required: Iterable[str] = ()) -> 'Genotype':
+        """A :class:`Genotype` from a genotype, a dict or a file path."""
+        if isinstance(value, Genotype):
+            value.validate(op_names=op_names, required=required)
+            return value
+        if isinstance(value, str):
+            return cls.load(value, op_names=op_names, required=required)
+        if isinstance(value, dict):
+            return cls.from_dict(dict(value), op_names=op_names,
+                                 required=required)
+        raise GenotypeError('genotype must be a Genotype, a dict or a path to '
+                            f'a .json/.yaml file, got {type(value).__name__}')
+
+    def validate(self, op_names: Optional[Sequence[str]] = None,
+                 required: Iterable[str] = (), source: str = '') -> None:
+        """Check op names, node indices and required cell types.
+
+        Raises:
+            GenotypeError: Unknown op, node index out of range, missing cell.
+        """
+        where = f'genotype {source}' if source else 'genotype'
+        allowed = set(op_names) if op_names is not None else set(OPS)
+        missing = [c for c in required if c not in self.cells]
+        if missing:
+            raise GenotypeError(f'{where}: missing cell type(s) {missing}; '
+                                f'it has {sorted(self.cells)}')
+        for cell_type, cell in self.cells.items():
+            key = f'{where}: cells.{cell_type}'
+            if cell.num_inputs < 1:
+                raise GenotypeError(f'{key}.num_inputs must be >= 1, got '
+                                    f'{cell.num_inputs}')
+            for i, node in enumerate(cell.nodes):
+                for e, (op, j) in enumerate(node):
+                    if op not in allowed:
+                        raise GenotypeError(
+                            f'{key}.nodes[{i}][{e}]: unknown op {op!r}; '
+                            f'expected one of {sorted(allowed)}')
+                    if not 0 <= j < cell.num_inputs + i:
+                        raise GenotypeError(
+                            f'{key}.nodes[{i}][{e}]: input node {j} out of '
+                            f'range for intermediate node {i}; expected '
+                            f'0 <= j < {cell.num_inputs + i}')
+            total = cell.num_inputs + cell.num_nodes
+            for c in cell.concat:
+                if not 0 <= c < total:
+                    raise GenotypeError(
+                        f'{key}.concat: node {c} out of range; expected '
+                        f'0 <= node < {total}')
+
+
+def _parse_cell(raw: Any, key: str) -> CellGenotype:
+    """Parse one cell genotype mapping, naming ``key`` in errors."""
+    if not isinstance(raw, dict):
+        raise GenotypeError(f'{key}: expected a mapping with "nodes" and '
+                            f'"concat", got {type(raw).__name__}')
+    for name in ('nodes', 'concat'):
+        if name not in raw:
+            raise GenotypeError(f'{key}: missing key "{name}"')
+    nodes_raw = raw['nodes']
+    if not isinstance(nodes_raw, list) or not nodes_raw:
+        raise GenotypeError(f'{key}.nodes: expected a non-empty list of '
+                            f'intermediate nodes')
+    nodes: List[List[Edge]] = []
+    for i, node in enumerate(nodes_raw):
+        if not isinstance(node, list) or not node:
+            raise GenotypeError(f'{key}.nodes[{i}]: expected a non-empty list '
+                                f'of [op_name, input_node] pairs')
+        edges = []
+        for e, edge in enumerate(node):
+            if (not isinstance(edge, (list, tuple)) or len(edge) != 2
+                    or not isinstance(edge[0], str)
+                    or isinstance(edge[1], bool)
+                    or not isinstance(edge[1], int)):
+                raise GenotypeError(f'{key}.nodes[{i}][{e}]: expected '
+                                    f'[op_name: str, input_node: int], got '
+                                    f'{edge!r}')
+            edges.append((edge[0], edge[1]))
+        nodes.append(edges)
+    concat = raw['concat']
+    if (not isinstance(concat, list) or not concat
+            or not all(isinstance(c, int) for c in concat)):
+        raise GenotypeError(f'{key}.concat: expected a non-empty list of '
+                            f'node indices')
+    num_inputs = raw.get('num_inputs', 2)
+    if not isinstance(num_inputs, int):
+        raise GenotypeError(f'{key}.num_inputs: expected an int')
+    extras = raw.get('extras', {})
+    if not isinstance(extras, dict):
+        raise GenotypeError(f'{key}.extras: expected a mapping')
+    return CellGenotype(nodes, list(concat), num_inputs, dict(extras))
+
+
+# ---------------------------------------------------------------- derivation
+def num_cell_edges(num_nodes: int, num_inputs: int = 2) -> int:
+    """Edges of a fully connected cell: node i has ``num_inputs + i`` inputs."""
+    return sum(num_inputs + i for i in range(num_nodes))
+
+
+def derive_cell(weights: Tensor, op_names: Sequence[str], num_nodes: int,
+                num_inputs: int = 2, top_k: Optional[int] = 2,
+                exclude: Sequence[str] = (ZERO, )) -> CellGenotype:
+    """Derive a cell genotype from mixing weights.
+
+    DARTS rule (``top_k=2``): per intermediate node keep the ``top_k`` incoming
+    edges ranked by their strongest op not in ``exclude``, and on each the
+    argmax op not in ``exclude``; edges are listed strongest first (ties go to
+    the lower input index). Keep-all variant (``top_k=None``, AutoPose): every
+    predecessor is kept, in input order, with its argmax op.
+
+    Args:
+        weights (Tensor): (E, O) weights or logits, edges ordered node by node
+            and, within a node, by input index.
+        op_names (Sequence[str]): The O op names.
+        num_nodes (int): Intermediate nodes.
+        num_inputs (int): Input nodes.
+        top_k (int, optional): Edges kept per node; ``None`` keeps all.
+        exclude (Sequence[str]): Ops never chosen (``zero``).
+
+    Returns:
+        CellGenotype: With ``concat`` = all intermediate nodes.
+    """
+    expected = num_cell_edges(num_nodes, num_inputs)
+    if weights.dim() != 2 or weights.shape != (expected, len(op_names)):
+        raise ValueError(f'derive_cell: weights must have shape ({expected}, '
+                         f'{len(op_names)}) for {num_nodes} nodes, '
+                         f'{num_inputs} inputs and ops {list(op_names)}; got '
+                         f'{tuple(weights.shape)}')
+    keep = [k for k, name in enumerate(op_names) if name not in exclude]
+    if not keep:
+        raise ValueError(f'derive_cell: every op of {list(op_names)} is '
+                         f'excluded by {list(exclude)}')
+    w = weights.detach().float().cpu()[:, keep]
+    nodes: List[List[Edge]] = []
+    start = 0
+    for i in range(num_nodes):
+        n_pred = num_inputs + i
+        block = w[start:start + n_pred]
+        start += n_pred
+        strength = block.max(dim=1).values
+        if top_k is None:
+            chosen = list(range(n_pred))
+        else:
+            order = sorted(range(n_pred), key=lambda j: (-strength[j].item(),
+                                                         j))
+            chosen = order[:min(top_k, n_pred)]
+        nodes.append([(op_names[keep[int(block[j].argmax())]], j)
+                      for j in chosen])
+    concat = list(range(num_inputs, num_inputs + num_nodes))
+    return CellGenotype(nodes=nodes, concat=concat, num_inputs=num_inputs)

@@ -1,0 +1,181 @@
+"""ArchOptimizerHook in a real MMEngine Runner on the shipped COCO sample."""
+import copy
+import subprocess
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.hooks import Hook
+from mmengine.runner import Runner
+
+import mmposenas  # noqa: F401
+from mmposenas.models.search import ArchitectureParameters, arch_parameters
+from conftest import SEARCH_CFG, tool_cmd, tool_env
+
+
+def search_cfg(work_dir, **hook_overrides):
+    cfg = Config.fromfile(SEARCH_CFG)
+    cfg.work_dir = str(work_dir)
+    cfg.train_cfg.max_epochs = 2
+    cfg.train_cfg.val_interval = 100  # no validation in these tests
+    cfg.default_hooks.logger.interval = 1
+    hook = cfg.custom_hooks[1]
+    assert hook.type == 'ArchOptimizerHook'
+    hook.begin_epoch = 0
+    hook.update(hook_overrides)
+    return cfg
+
+
+def alphas_of(runner):
+    return {i: a.detach().clone()
+            for i, a in enumerate(arch_parameters(runner.model))}
+
+
+def load(path):
+    return torch.load(path, map_location='cpu')  # weights_only=True default
+
+
+def test_train_script_writes_genotype_and_resume_restores_state(tmp_path):
+    work = tmp_path / 'search'
+    common = ['--work-dir', work, '--cfg-options',
+              'custom_hooks.1.begin_epoch=0', 'train_cfg.val_interval=100']
+    run = lambda *a: subprocess.run(  # noqa: E731
+        tool_cmd('train.py', SEARCH_CFG, *a), env=tool_env(), check=True,
+        capture_output=True, text=True)
+    run(*common, 'train_cfg.max_epochs=2')
+    genotype = work / 'genotype.json'
+    assert genotype.is_file()
+    from mmposenas.models.search import Genotype
+    g = Genotype.load(str(genotype), required=['normal', 'reduce'])
+    assert len(g['normal'].nodes) == 3
+
+    ckpt2 = load(work / 'epoch_2.pth')
+    state2 = ckpt2['arch_optimizer']['optimizer']['state']
+    steps2 = [int(s['step']) for s in state2.values()]
+    assert steps2 == [4, 4]  # 2 epochs x 2 iterations, α for normal+reduce
+
+    out = run(*common, 'train_cfg.max_epochs=3', '--resume')
+    assert 'restored the α optimizer' in out.stdout + out.stderr
+    ckpt3 = load(work / 'epoch_3.pth')
+    state3 = ckpt3['arch_optimizer']['optimizer']['state']
+    # the Adam state continued from the checkpoint instead of restarting
+    assert [int(s['step']) for s in state3.values()] == [6, 6]
+    key = 'backbone.arch_params.alphas.normal'
+    assert not torch.equal(ckpt2['state_dict'][key], ckpt3['state_dict'][key])
+
+
+class RecordAtStart(Hook):
+    """Record α and the α optimizer state once the other hooks set up."""
+    priority = 'VERY_LOW'
+
+    def before_train(self, runner):
+        self.alphas = alphas_of(runner)
+        arch_hook = next(h for h in runner.hooks
+                         if type(h).__name__ == 'ArchOptimizerHook')
+        self.arch_state = copy.deepcopy(arch_hook.optim_wrapper.state_dict())
+
+
+def test_resume_restores_alpha_and_arch_optimizer_exactly(tmp_path):
+    runner = Runner.from_cfg(search_cfg(tmp_path))
+    runner.train()
+    ckpt = load(tmp_path / 'epoch_2.pth')
+
+    cfg = search_cfg(tmp_path)
+    cfg.train_cfg.max_epochs = 3
+    cfg.resume = True
+    resumed = Runner.from_cfg(cfg)
+    probe = RecordAtStart()
+    resumed.register_hook(probe)
+    resumed.train()
+    for name, i in (('normal', 0), ('reduce', 1)):
+        assert torch.equal(probe.alphas[i],
+                           ckpt['state_dict'][f'backbone.arch_params.alphas.'
+                                              f'{name}'])
+    saved = ckpt['arch_optimizer']['optimizer']['state']
+    for k, v in saved.items():
+        for field in ('exp_avg', 'exp_avg_sq', 'step'):
+            assert torch.equal(probe.arch_state['state'][k][field], v[field])
+
+
+def test_first_order_updates_only_alpha_in_hook_and_logs_entropy(tmp_path):
+    runner = Runner.from_cfg(search_cfg(tmp_path))
+    before = alphas_of(runner)
+    runner.train()
+    after = alphas_of(runner)
+    assert all(not torch.equal(before[i], after[i]) for i in before)
+    hub = runner.message_hub
+    assert 'train/arch_entropy_normal' in hub.log_scalars
+    assert 'train/arch_lr' in hub.log_scalars
+    # the weight optimizer holds no α
+    ids = {id(p) for g in runner.optim_wrapper.optimizer.param_groups
+           for p in g['params']}
+    assert not ids & {id(a) for a in arch_parameters(runner.model)}
+
+
+def test_begin_epoch_delays_alpha_updates(tmp_path):
+    runner = Runner.from_cfg(search_cfg(tmp_path, begin_epoch=5))
+    before = alphas_of(runner)
+    runner.train()
+    after = alphas_of(runner)
+    assert all(torch.equal(before[i], after[i]) for i in before)
+
+
+def test_second_order_in_runner(tmp_path):
+    cfg = search_cfg(tmp_path, mode='second_order', xi=1e-3)
+    cfg.train_cfg.max_epochs = 1
+    runner = Runner.from_cfg(cfg)
+    before = alphas_of(runner)
+    runner.train()
+    assert all(not torch.equal(before[i], alphas_of(runner)[i])
+               for i in before)
+
+
+def test_random_mode_draws_seeded_alpha_and_freezes_it(tmp_path):
+    cfg = search_cfg(tmp_path, mode='random', seed=3, arch_dataloader=None)
+    cfg.train_cfg.max_epochs = 1
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    ref = ArchitectureParameters({'normal': (9, 8), 'reduce': (9, 8)})
+    ref.reset_random(3)
+    got = alphas_of(runner)
+    assert torch.equal(got[0], ref.alphas['normal'])
+    assert torch.equal(got[1], ref.alphas['reduce'])
+
+
+def test_synchronous_mode_trains_alpha_with_the_weights(tmp_path):
+    cfg = search_cfg(tmp_path, mode='synchronous', arch_dataloader=None)
+    cfg.train_cfg.max_epochs = 1
+    cfg.optim_wrapper.arch_params = 'include'
+    cfg.optim_wrapper.paramwise_cfg = dict(
+        custom_keys={'arch_params': dict(lr_mult=3.0)})
+    runner = Runner.from_cfg(cfg)
+    before = alphas_of(runner)
+    runner.train()
+    assert all(not torch.equal(before[i], alphas_of(runner)[i])
+               for i in before)
+    lrs = {g['lr'] for g in runner.optim_wrapper.optimizer.param_groups
+           if any(p is arch_parameters(runner.model)[0] for p in g['params'])}
+    assert len(lrs) == 1 and lrs.pop() == pytest.approx(3e-3)
+
+
+@pytest.mark.parametrize('mode,arch_params,message', [
+    ('synchronous', 'exclude', 'must be updated by the runner optimizer'),
+    ('first_order', 'include', 'would mix weight and'),
+])
+def test_misconfigured_optimizer_is_a_clear_error(tmp_path, mode,
+                                                  arch_params, message):
+    overrides = dict(mode=mode)
+    if mode == 'synchronous':
+        overrides['arch_dataloader'] = None
+    cfg = search_cfg(tmp_path, **overrides)
+    cfg.optim_wrapper.arch_params = arch_params
+    with pytest.raises(RuntimeError, match=message):
+        Runner.from_cfg(cfg).train()
+
+
+def test_hook_argument_errors():
+    from mmpose.registry import HOOKS
+    with pytest.raises(ValueError, match='needs `arch_dataloader`'):
+        HOOKS.build(dict(type='ArchOptimizerHook', mode='first_order'))
+    with pytest.raises(ValueError, match='mode must be one of'):
+        HOOKS.build(dict(type='ArchOptimizerHook', mode='third_order'))

@@ -1,0 +1,34 @@
+import json
+
+import pytest
+from mmengine.runner import Runner
+
+from mmposenas.models.search import Genotype
+from test_arch_optimizer_hook import search_cfg
+
+
+def test_genotype_and_history_written_each_epoch(tmp_path):
+    runner = Runner.from_cfg(search_cfg(tmp_path))
+    runner.train()
+    history = json.loads((tmp_path / 'genotype_history.json').read_text())
+    assert [h['epoch'] for h in history] == [1, 2]
+    assert set(history[-1]['entropy']) == {'normal', 'reduce'}
+    final = Genotype.load(str(tmp_path / 'genotype.json'))
+    assert final == Genotype.from_dict(history[-1]['genotype'])
+    assert final == runner.model.backbone.derive_genotype()
+    assert not list(tmp_path.glob('.*.tmp'))
+    log = next(tmp_path.glob('*/*.log')).read_text()
+    assert 'arch_entropy_normal' in log
+    assert 'genotype.json' in log
+
+
+def test_hook_refuses_a_model_without_alpha(tmp_path):
+    cfg = search_cfg(tmp_path)
+    cfg.custom_hooks = [dict(type='GenotypeExportHook')]
+    cfg.model.backbone.genotype = dict(
+        cells={t: dict(nodes=[[['skip_connect', 0]]] * 3, concat=[2, 3, 4])
+               for t in ('normal', 'reduce')})
+    cfg.optim_wrapper = dict(type='OptimWrapper',
+                             optimizer=dict(type='Adam', lr=1e-3))
+    with pytest.raises(RuntimeError, match='exactly one searchable module'):
+        Runner.from_cfg(cfg).train()

@@ -1,0 +1,50 @@
+import pytest
+import torch
+
+from mmposenas.models.search import OP_SETS, OPS, build_op, resolve_op_names
+
+REQUIRED = [
+    'zero', 'skip_connect', 'sep_conv_3x3', 'sep_conv_5x5', 'dil_conv_3x3',
+    'dil_conv_5x5', 'max_pool_3x3', 'avg_pool_3x3', 'conv_1x1', 'conv_3x3',
+    'conv_5x5', 'atrous_conv_3x3', 'dw_conv_7x7', 'conv_7x1_1x7'
+]
+
+
+def test_every_required_op_is_buildable_by_name():
+    assert set(REQUIRED) <= set(OPS)
+
+
+@pytest.mark.parametrize('name', REQUIRED)
+@pytest.mark.parametrize('stride', [1, 2])
+@pytest.mark.parametrize('c_in,c_out', [(6, 6), (4, 8)])
+@pytest.mark.parametrize('size', [(9, 7), (8, 8)])
+def test_op_output_shape(name, stride, c_in, c_out, size):
+    op = build_op(name, c_in, c_out, stride, affine=True)
+    x = torch.randn(2, c_in, *size)
+    y = op(x)
+    h, w = size
+    assert y.shape == (2, c_out, -(-h // stride), -(-w // stride))
+
+
+def test_skip_connect_is_identity_at_stride_one():
+    op = build_op('skip_connect', 5, 5, 1)
+    x = torch.randn(1, 5, 4, 4)
+    assert torch.equal(op(x), x)
+
+
+def test_zero_outputs_zeros():
+    assert not build_op('zero', 3, 3, 2)(torch.randn(1, 3, 5, 5)).any()
+
+
+def test_op_sets_resolve_and_reject_bad_names():
+    for name, ops in OP_SETS.items():
+        assert resolve_op_names(name) == ops
+    assert resolve_op_names(['zero', 'conv_3x3']) == ['zero', 'conv_3x3']
+    with pytest.raises(ValueError, match='unknown op set'):
+        resolve_op_names('nope')
+    with pytest.raises(ValueError, match=r"unknown op name\(s\) \['conv_9x9'\]"):
+        resolve_op_names(['conv_3x3', 'conv_9x9'])
+    with pytest.raises(ValueError, match='more than once'):
+        resolve_op_names(['conv_3x3', 'conv_3x3'])
+    with pytest.raises(ValueError, match='stride'):
+        build_op('conv_3x3', 3, 3, 3)

@@ -1,0 +1,242 @@
+"""Compute part groups of the body joints from 3D pose annotations.
+
+Strategy I (``--strategy even``) splits the dataset joint order evenly into
+``--num-groups`` groups; Strategy II (``--strategy mi``, default) moves the
+joints of every sample to the global frame with the camera extrinsics,
+centres them on the pelvis, voxelises a body-circumscribing cube into
+``--bins``^3 cells, computes the pairwise mutual information of the joints'
+voxel distributions (shuffle bias-corrected) and partitions the joints by
+spectral clustering of the heat-kernel affinity (gamma=1, delta=0.5) of the
+normalised information distance.
+
+Writes a JSON (``groups``: list of joint-index lists, read by
+``mmposenas.parts.resolve_groups`` / ``load_groups``) and a PNG of the MI
+matrix, both atomically.
+
+Example::
+
+    python tools/analysis/group_parts.py work_dirs/groups_h36m_5.json \\
+        --data-root data/h36m \\
+        --ann-file annotation_body3d/fps10/h36m_train.npz \\
+        --camera-file annotation_body3d/cameras.pkl \\
+        --subjects S1 S5 S6 S7 S8 --num-groups 5
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+from typing import List, Optional, Tuple
+
+import numpy as np
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Group body joints into parts from 3D annotations.')
+    parser.add_argument('out', help='output JSON file')
+    src = parser.add_argument_group('data (an H36M .npz or a config)')
+    src.add_argument('--config', help='config whose dataset (see '
+                     '--dataset-key) is, or combines, Human36mImageDataset')
+    src.add_argument(
+        '--dataset-key',
+        default='train_dataloader.dataset',
+        help='dotted key of the dataset in --config')
+    src.add_argument('--data-root', default='', help='root of the files')
+    src.add_argument('--ann-file', help='MMPose H36M .npz annotation')
+    src.add_argument('--camera-file', help='cameras.pkl with extrinsics')
+    src.add_argument('--subjects', nargs='+', help='e.g. S1 S5 S6 S7 S8')
+    src.add_argument('--frame-interval', type=int, default=1)
+    src.add_argument(
+        '--no-thorax',
+        action='store_true',
+        help='use the 17 H36M joints (default: 18 with the MPII thorax)')
+    grp = parser.add_argument_group('grouping')
+    grp.add_argument('--strategy', choices=['mi', 'even'], default='mi')
+    grp.add_argument('--num-groups', type=int, required=True)
+    grp.add_argument('--bins', type=int, default=64)
+    grp.add_argument(
+        '--cube-size',
+        type=float,
+        help='cube edge in mm (default: circumscribes all poses)')
+    grp.add_argument('--gamma', type=float, default=1.0)
+    grp.add_argument('--delta', type=float, default=0.5)
+    grp.add_argument(
+        '--affinity-mode', choices=['distance', 'literal'], default='distance')
+    grp.add_argument(
+        '--bias-correction', choices=['shuffle', 'none'], default='shuffle',
+        help='subtract the MI of a shuffled pair (removes the small-sample '
+        'bias of fine voxel grids)')
+    grp.add_argument('--seed', type=int, default=0)
+    grp.add_argument(
+        '--group-order',
+        help='comma-separated permutation of the groups as found '
+        '(groups are first sorted by their smallest joint)')
+    parser.add_argument('--png', help='MI matrix figure (default: OUT.png)')
+    return parser.parse_args(argv)
+
+
+def build_dataset(args: argparse.Namespace):
+    """Build the Human36mImageDataset to read 3D joints from."""
+    import mmposenas  # noqa: F401  (registers the dataset)
+    from mmpose.registry import DATASETS
+    if args.config:
+        from mmengine.config import Config
+        cfg = Config.fromfile(args.config)
+        node = cfg
+        for key in args.dataset_key.split('.'):
+            if key not in node:
+                sys.exit(f'error: {args.config} has no {args.dataset_key!r}')
+            node = node[key]
+        cfgs = node.get('datasets', [node])
+        cfgs = [c for c in cfgs if c.get('type') == 'Human36mImageDataset']
+        if not cfgs:
+            sys.exit(f'error: {args.dataset_key} in {args.config} is not '
+                     'and does not combine a Human36mImageDataset')
+        ds_cfg = cfgs[0].copy()
+        ds_cfg['pipeline'] = []
+        ds_cfg['test_mode'] = True
+    else:
+        if not (args.ann_file and args.camera_file):
+            sys.exit('error: give --config, or --ann-file and --camera-file')
+        ds_cfg = dict(
+            type='Human36mImageDataset',
+            data_root=args.data_root,
+            ann_file=args.ann_file,
+            camera_param_file=args.camera_file,
+            subjects=args.subjects,
+            frame_interval=args.frame_interval,
+            add_thorax=not args.no_thorax,
+            pipeline=[],
+            test_mode=True)
+    return DATASETS.build(ds_cfg)
+
+
+def load_world_joints(dataset) -> Tuple[np.ndarray, List[str]]:
+    """Pelvis-centred joints in the global frame, ``(N, K, 3)`` mm."""
+    from tqdm import tqdm
+    joints = []
+    for i in tqdm(range(len(dataset)), desc='reading poses', unit='pose'):
+        info = dataset.get_data_info(i)
+        if 'camera_param' not in info:
+            sys.exit('error: the dataset has no camera parameters; set '
+                     'camera_param_file')
+        # MMPose's cameras.pkl: R rotates camera to world (X_w = R X_c + T);
+        # keypoints_3d is already pelvis-relative, so T cancels.
+        rot = np.asarray(info['camera_param']['R'], dtype=np.float64)
+        rel = np.asarray(info['keypoints_3d'][0], dtype=np.float64)
+        world = rel @ rot.T
+        joints.append(world - world[dataset.root_index])
+    if not joints:
+        sys.exit('error: the dataset selection is empty')
+    meta = dataset.metainfo
+    names = [meta['keypoint_id2name'][k] for k in range(meta['num_keypoints'])]
+    return np.stack(joints), names
+
+
+def save_png_atomic(mi: np.ndarray, names: List[str], groups, path: str,
+                    title: str) -> None:
+    """Plot the MI matrix with group boundaries; write via os.replace."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    order = [j for g in groups for j in g]
+    k = len(names)
+    fig, ax = plt.subplots(figsize=(7, 6))
+    shown = mi[np.ix_(order, order)].astype(float)
+    np.fill_diagonal(shown, np.nan)  # entropies would dominate the scale
+    im = ax.imshow(shown, cmap='viridis')
+    ax.set_xticks(range(k))
+    ax.set_yticks(range(k))
+    ax.set_xticklabels([names[j] for j in order], rotation=90, fontsize=7)
+    ax.set_yticklabels([names[j] for j in order], fontsize=7)
+    edge = -0.5
+    for g in groups[:-1]:
+        edge += len(g)
+        ax.axhline(edge, color='w', lw=1)
+        ax.axvline(edge, color='w', lw=1)
+    ax.set_title(title, fontsize=9)
+    fig.colorbar(
+        im, ax=ax, label='mutual information (nats; diagonal hidden)')
+    fig.tight_layout()
+    directory = osp.dirname(osp.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    tmp = osp.join(directory, f'.{osp.basename(path)}.{os.getpid()}.tmp')
+    try:
+        fig.savefig(tmp, format='png', dpi=120)
+        os.replace(tmp, path)
+    finally:
+        plt.close(fig)
+        if osp.exists(tmp):
+            os.remove(tmp)
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    args = parse_args(argv)
+    from mmposenas.parts import (even_split_groups, mutual_information_groups,
+                                 reorder_groups, validate_groups,
+                                 write_json_atomic)
+    dataset = build_dataset(args)
+    joints, names = load_world_joints(dataset)
+    k = joints.shape[1]
+    if not 1 <= args.num_groups <= k:
+        sys.exit(f'error: --num-groups must be in [1, {k}]')
+
+    result = mutual_information_groups(
+        joints,
+        args.num_groups,
+        bins=args.bins,
+        cube_size=args.cube_size,
+        gamma=args.gamma,
+        delta=args.delta,
+        affinity_mode=args.affinity_mode,
+        bias_correction=args.bias_correction,
+        seed=args.seed,
+        progress=True)
+    groups = (result['groups'] if args.strategy == 'mi' else
+              even_split_groups(k, args.num_groups))
+    if args.group_order:
+        try:
+            order = [int(i) for i in args.group_order.split(',')]
+            groups = reorder_groups(groups, order)
+        except ValueError as e:
+            sys.exit(f'error: --group-order: {e}')
+    groups = validate_groups(groups, k)
+
+    data = dict(
+        format='mmposenas.part_groups/v1',
+        strategy='mutual_information' if args.strategy == 'mi' else
+        'even_split',
+        num_joints=k,
+        num_groups=len(groups),
+        groups=groups,
+        joint_names=names,
+        group_joint_names=[[names[j] for j in g] for g in groups],
+        mutual_information=np.round(result['mutual_information'],
+                                    6).tolist(),
+        affinity=np.round(result['affinity'], 6).tolist(),
+        params=dict(
+            bins=args.bins,
+            cube_size_mm=float(result['cube_size']),
+            gamma=args.gamma,
+            delta=args.delta,
+            affinity_mode=args.affinity_mode,
+            bias_correction=args.bias_correction,
+            seed=args.seed,
+            group_order=args.group_order),
+        data=dict(
+            config=args.config,
+            ann_file=getattr(dataset, '_ann_path', args.ann_file),
+            subjects=dataset.subjects,
+            frame_interval=dataset.frame_interval,
+            num_samples=int(len(joints))))
+    write_json_atomic(data, args.out)
+    png = args.png or osp.splitext(args.out)[0] + '.png'
+    save_png_atomic(
+        result['mutual_information'], names, groups, png,
+        f'{data["strategy"]}: {len(groups)} groups, {len(joints)} poses')
+    print(f'groups: {groups}')
+    print(f'wrote {args.out} and {png}')
+
+
+if __name__ == '__main__':
+    main()
