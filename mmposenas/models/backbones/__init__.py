@@ -1,2 +1,9 @@
 """Backbones of mmposenas (registered into mmpose.registry.MODELS)."""
-from .darts_cell_backbone import DartsCellBackbone  # noqa: F401
+from .darts_cell_backbone import DartsCellBackbone
+from .part_aware_nas import (PartAwareNASBackbone, cell_layout,
+                             reduction_positions)
+
+__all__ = [
+    'DartsCellBackbone', 'PartAwareNASBackbone', 'cell_layout',
+    'reduction_positions'
+]
