@@ -3,9 +3,10 @@
 torch >= 2.6 loads with ``weights_only=True`` by default and MMEngine 0.10.7
 does not pass the argument, so ``--resume`` and ``load_from`` fail on the few
 non-tensor objects an MMEngine checkpoint holds in ``meta`` and
-``message_hub``: numpy arrays, scalars and dtypes (dataset meta, runtime info),
-MMEngine's ``HistoryBuffer``, and the ``HistoryBuffer`` statistics methods,
-which pickle as ``getattr(HistoryBuffer, 'min')``.
+``message_hub``: numpy arrays, scalars and dtypes (dataset meta, runtime info;
+empty arrays pickle their data as ``bytes()``), MMEngine's ``HistoryBuffer``,
+and the ``HistoryBuffer`` statistics methods, which pickle as
+``getattr(HistoryBuffer, 'min')``.
 
 Instead of turning the protection off, this module allow-lists exactly those
 objects with ``torch.serialization.add_safe_globals``. ``getattr`` itself is
@@ -51,7 +52,7 @@ def checkpoint_safe_globals() -> List[object]:
         np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16,
         np.uint32, np.uint64, np.float16, np.float32, np.float64, np.str_)]
     return [
-        HistoryBuffer, _reconstruct, scalar, np.ndarray, np.dtype,
+        HistoryBuffer, _reconstruct, scalar, np.ndarray, np.dtype, bytes,
         *dtype_classes, (history_buffer_getattr, 'builtins.getattr')
     ]
 

@@ -15,7 +15,8 @@ def test_mmengine_meta_objects_load_with_weights_only(tmp_path):
     buf.update(1.5)
     ckpt = dict(meta=dict(dataset_meta=dict(
         flip_indices=[0, 2, 1], sigmas=np.array([0.1, 0.2], np.float32),
-        colors=np.zeros((3, 3), np.uint8)), seed=np.int64(3)),
+        colors=np.zeros((3, 3), np.uint8), empty=np.array([])),
+        seed=np.int64(3)),
         message_hub=dict(log_scalars={'train/loss': buf}),
         state_dict={'w': torch.ones(2)})
     path = tmp_path / 'ckpt.pth'

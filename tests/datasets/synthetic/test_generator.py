@@ -217,6 +217,27 @@ def test_human36m_dataset_loads_with_cameras(dataset):
     assert all(im is not None for im in ds._load_annotations()[1])
 
 
+def test_loads_through_the_image_based_human36m_dataset(dataset):
+    """The part-aware 3D chain reads the same files (image-based H36M)."""
+    module = pytest.importorskip('mmposenas.datasets.h36m_image_dataset')
+    out, _ = dataset
+    ds = module.Human36mImageDataset(
+        data_root=out, ann_file=annotation_paths('train')['h36m'],
+        camera_param_file=CAMERAS_PATH, data_prefix=dict(img='images/'),
+        subjects=['S1'], pipeline=[])
+    assert len(ds) == 24
+    npz = np.load(osp.join(out, annotation_paths('train')['h36m']))
+    for i in (0, len(ds) - 1):
+        info = ds.get_data_info(i)
+        k = info['img_id']
+        # no lens distortion: the pinhole projection is the stored 2D
+        np.testing.assert_allclose(info['keypoints'][0, :17],
+                                   npz['part'][k, :, :2], atol=1e-3)
+        np.testing.assert_allclose(info['root_cam'][0],
+                                   npz['S'][k, 0, :3] * 1000, atol=1e-2)
+        assert osp.isfile(info['img_path'])
+
+
 def test_existing_output_is_never_overwritten_silently(dataset, tmp_path):
     out, _ = dataset
     with pytest.raises(FileExistsError):

@@ -1,0 +1,48 @@
+"""search -> derive -> retrain -> test for the part-aware 3D NAS (samples)."""
+import json
+import subprocess
+
+from mmposenas.models.search import Genotype
+from conftest import REPO, tool_cmd, tool_env
+
+SEARCH = (f'{REPO}/configs/part_aware_nas/'
+          'vol-int_pa-nas-tiny-search-fo_1xb9-4e_h36m-mpii-sample-64x64.py')
+FIXED = (f'{REPO}/configs/part_aware_nas/'
+         'vol-int_pa-nas-tiny_1xb9-8e_h36m-mpii-sample-64x64.py')
+
+
+def run(*args):
+    return subprocess.run(tool_cmd(*args), env=tool_env(), check=True,
+                          capture_output=True, text=True)
+
+
+def test_tiny_part_aware_chain(tmp_path):
+    search = tmp_path / 'search'
+    run('train.py', SEARCH, '--work-dir', search, '--cfg-options',
+        'train_cfg.max_epochs=2', 'train_cfg.val_interval=2',
+        'custom_hooks.1.begin_epoch=0', 'model.backbone.groups=[[0,1,2,3,4,5'
+        ',6],[7,8,9,10],[11,12,13,14,15,16,17]]')
+    genotype = Genotype.load(str(search / 'genotype.json'),
+                             required=['normal', 'reduce', 'fusion'])
+    assert genotype.extras['part_groups'] == [
+        [0, 1, 2, 3, 4, 5, 6], [7, 8, 9, 10], [11, 12, 13, 14, 15, 16, 17]
+    ]
+    assert genotype['fusion'].num_nodes == 3
+
+    derived = tmp_path / 'derived.json'
+    run('derive.py', SEARCH, search / 'epoch_2.pth', '--out', derived,
+        '--cfg-options', 'model.backbone.groups=[[0,1,2,3,4,5,6],'
+        '[7,8,9,10],[11,12,13,14,15,16,17]]')
+    assert Genotype.load(str(derived)) == genotype
+
+    retrain = tmp_path / 'retrain'
+    opts = ['--cfg-options', f'model.backbone.genotype={derived}']
+    run('train.py', FIXED, '--work-dir', retrain, *opts,
+        'train_cfg.max_epochs=2', 'train_cfg.val_interval=2')
+    metrics = tmp_path / 'metrics.json'
+    run('test.py', FIXED, retrain / 'epoch_2.pth', '--work-dir',
+        tmp_path / 'test', '--out', metrics, *opts)
+    result = json.loads(metrics.read_text())
+    assert {'MPJPE', 'PA-MPJPE'} <= set(result)
+    assert result['PA-MPJPE'] <= result['MPJPE']
+    assert any(k.startswith('MPJPE_') for k in result)  # per action
