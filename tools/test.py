@@ -14,6 +14,7 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 import mmposenas  # noqa: F401  (registers mmposenas into mmpose.registry)
+from mmposenas.utils.cli import apply_visualization_args, set_work_dir
 from mmposenas.utils.io import atomic_write_text
 
 
@@ -49,25 +50,11 @@ def parse_args() -> argparse.Namespace:
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Fold the command-line flags into the config."""
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    set_work_dir(cfg, args)
     cfg.launcher = args.launcher
     cfg.load_from = args.checkpoint
 
-    if args.show or args.show_dir:
-        hooks = cfg.default_hooks
-        if 'visualization' not in hooks:
-            raise KeyError('--show/--show-dir need default_hooks.'
-                           'visualization (PoseVisualizationHook)')
-        hooks.visualization.enable = True
-        hooks.visualization.show = args.show
-        hooks.visualization.wait_time = args.wait_time
-        hooks.visualization.interval = args.interval
-        if args.show_dir:
-            hooks.visualization.out_dir = args.show_dir
+    apply_visualization_args(cfg, args)
 
     if args.dump is not None:
         if not args.dump.endswith(('.pkl', '.pickle')):

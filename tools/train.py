@@ -7,12 +7,12 @@ Example::
 """
 import argparse
 import os
-import os.path as osp
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmposenas  # noqa: F401  (registers mmposenas into mmpose.registry)
+from mmposenas.utils.cli import apply_visualization_args, set_work_dir
 
 
 def parse_args() -> argparse.Namespace:
@@ -54,11 +54,7 @@ def parse_args() -> argparse.Namespace:
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Fold the command-line flags into the config."""
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    set_work_dir(cfg, args)
     cfg.launcher = args.launcher
 
     if args.amp:
@@ -87,17 +83,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
                            '`base_batch_size`) in the config')
         cfg.auto_scale_lr.enable = True
 
-    if args.show or args.show_dir:
-        hooks = cfg.default_hooks
-        if 'visualization' not in hooks:
-            raise KeyError('--show/--show-dir need default_hooks.'
-                           'visualization (PoseVisualizationHook)')
-        hooks.visualization.enable = True
-        hooks.visualization.show = args.show
-        hooks.visualization.wait_time = args.wait_time
-        hooks.visualization.interval = args.interval
-        if args.show_dir:
-            hooks.visualization.out_dir = args.show_dir
+    apply_visualization_args(cfg, args)
 
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)

@@ -25,6 +25,8 @@ from typing import Iterable, List, Optional, Sequence, Union
 
 import numpy as np
 
+from mmposenas.utils.io import atomic_write_text
+
 Groups = List[List[int]]
 
 
@@ -369,15 +371,5 @@ def reorder_groups(groups: Sequence[Sequence[int]],
 
 
 def write_json_atomic(data: dict, path: str) -> None:
-    """Write ``data`` as JSON via a temporary file and ``os.replace``."""
-    directory = osp.dirname(osp.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    tmp = osp.join(directory, f'.{osp.basename(path)}.{os.getpid()}.tmp')
-    try:
-        with open(tmp, 'w') as f:
-            json.dump(data, f, indent=2)
-            f.write('\n')
-        os.replace(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
+    """Write ``data`` as indented JSON atomically (temporary file, rename)."""
+    atomic_write_text(path, json.dumps(data, indent=2) + '\n')

@@ -1,5 +1,6 @@
 """search -> derive -> retrain -> test for the part-aware 3D NAS (samples)."""
 import json
+import pickle
 import subprocess
 
 from mmposenas.models.search import Genotype
@@ -40,9 +41,14 @@ def test_tiny_part_aware_chain(tmp_path):
     run('train.py', FIXED, '--work-dir', retrain, *opts,
         'train_cfg.max_epochs=2', 'train_cfg.val_interval=2')
     metrics = tmp_path / 'metrics.json'
+    dump = tmp_path / 'predictions.pkl'
     run('test.py', FIXED, retrain / 'epoch_2.pth', '--work-dir',
-        tmp_path / 'test', '--out', metrics, *opts)
+        tmp_path / 'test', '--out', metrics, '--dump', dump, *opts)
     result = json.loads(metrics.read_text())
+    with open(dump, 'rb') as f:
+        predictions = pickle.load(f)
+    assert len(predictions) == 4  # the 4 Human3.6M sample frames
+    assert predictions[0]['pred_instances']['keypoints'].shape == (1, 18, 3)
     assert {'MPJPE', 'PA-MPJPE'} <= set(result)
     assert result['PA-MPJPE'] <= result['MPJPE']
     assert any(k.startswith('MPJPE_') for k in result)  # per action

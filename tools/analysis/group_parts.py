@@ -22,12 +22,14 @@ Example::
         --subjects S1 S5 S6 S7 S8 --num-groups 5
 """
 import argparse
-import os
+import io
 import os.path as osp
 import sys
 from typing import List, Optional, Tuple
 
 import numpy as np
+
+from mmposenas.utils.io import atomic_write_bytes
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -135,7 +137,7 @@ def load_world_joints(dataset) -> Tuple[np.ndarray, List[str]]:
 
 def save_png_atomic(mi: np.ndarray, names: List[str], groups, path: str,
                     title: str) -> None:
-    """Plot the MI matrix with group boundaries; write via os.replace."""
+    """Plot the MI matrix with group boundaries; write it atomically."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -158,16 +160,12 @@ def save_png_atomic(mi: np.ndarray, names: List[str], groups, path: str,
     fig.colorbar(
         im, ax=ax, label='mutual information (nats; diagonal hidden)')
     fig.tight_layout()
-    directory = osp.dirname(osp.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    tmp = osp.join(directory, f'.{osp.basename(path)}.{os.getpid()}.tmp')
+    buffer = io.BytesIO()
     try:
-        fig.savefig(tmp, format='png', dpi=120)
-        os.replace(tmp, path)
+        fig.savefig(buffer, format='png', dpi=120)
     finally:
         plt.close(fig)
-        if osp.exists(tmp):
-            os.remove(tmp)
+    atomic_write_bytes(path, buffer.getvalue())
 
 
 def main(argv: Optional[List[str]] = None) -> None:
