@@ -1,15 +1,19 @@
-# mmposenas: `make demo` runs the main job on the shipped samples, `make test`
-# runs the test suite. Both create/update the project-local .venv first
+# mmposenas: `make demo` runs the main job (part-aware 3D NAS on the generated
+# proxy figures), `make demo-2d` the 2D DARTS chain on the shipped COCO sample,
+# `make test` the test suite. Each creates/updates the project-local .venv first
 # (tools/setup_env.sh; a no-op in well under a second once it is up to date).
 PY := .venv/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test clean
+.PHONY: setup demo demo-2d test clean
 
 setup:
 	@bash tools/setup_env.sh
 
 demo: setup
+	@bash demo/run_part_aware_chain.sh
+
+demo-2d: setup
 	@bash demo/run_search_chain.sh
 
 test: setup

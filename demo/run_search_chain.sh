@@ -8,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 WORK=${1:-work_dirs/demo}
 SEARCH=configs/darts_pose/td-hm_darts-tiny-search-fo_1xb7-4e_coco-sample-64x48.py
 FIXED=configs/darts_pose/td-hm_darts-tiny_1xb7-8e_coco-sample-64x48.py

@@ -38,6 +38,12 @@ def test_tiny_part_aware_chain(tmp_path):
 
     retrain = tmp_path / 'retrain'
     opts = ['--cfg-options', f'model.backbone.genotype={derived}']
+    init = tmp_path / 'init.pth'
+    run('analysis/save_init_checkpoint.py', FIXED, init, *opts)
+    before = tmp_path / 'before.json'
+    run('test.py', FIXED, init, '--work-dir', tmp_path / 'test_init', '--out',
+        before, *opts)
+    assert json.loads(before.read_text())['MPJPE'] > 0
     run('train.py', FIXED, '--work-dir', retrain, *opts,
         'train_cfg.max_epochs=2', 'train_cfg.val_interval=2')
     metrics = tmp_path / 'metrics.json'

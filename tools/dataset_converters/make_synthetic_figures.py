@@ -1,4 +1,4 @@
-"""Generate the synthetic-figures proxy dataset (2D COCO + 3D Human3.6M formats).
+"""Generate the synthetic-figures proxy dataset (COCO 2D + Human3.6M 3D).
 
 Example::
 

@@ -1,6 +1,7 @@
 """Generate a complete, seeded synthetic-figures dataset on disk.
 
-Layout of the output folder (mirrors MMPose's ``data/h36m`` and ``data/coco``)::
+Layout of the output folder (mirrors MMPose's ``data/h36m`` and
+``data/coco``)::
 
     <out>/
       images/S1/S1_Walking.91000001/S1_Walking.91000001_000001.jpg
@@ -10,8 +11,8 @@ Layout of the output folder (mirrors MMPose's ``data/h36m`` and ``data/coco``)::
       meta.json
 
 Splits use disjoint subjects; every subject has its own camera rig (like a
-Human3.6M subject's calibration); every figure (one pose of one body) is seen by
-all cameras of its subject, so frame ``k`` of ``S1_Walking`` exists once per
+Human3.6M subject's calibration); every figure (one pose of one body) is seen
+by all cameras of its subject, so frame ``k`` of ``S1_Walking`` exists once per
 camera. All randomness comes from ``numpy.random.default_rng`` streams keyed by
 ``(seed, split, kind, index)``, so results do not depend on the number of
 worker processes, and the whole folder is written to a temporary sibling and
@@ -35,7 +36,7 @@ from .camera import DEPTH_RANGE, PinholeCamera, sample_camera_rig
 from .kinematics import ACTIONS, PosedSkeleton, sample_posed_skeleton
 from .renderer import render_figure
 from .writer import (SampleRecord, cameras_pkl_bytes, cameras_to_pkl_dict,
-                     coco_json_bytes, h36m_npz_bytes, json_bytes)
+                     coco_json_bytes, h36m_npz_bytes)
 
 GENERATOR_VERSION = 1
 DATASET_NAME = 'synthetic_figures'

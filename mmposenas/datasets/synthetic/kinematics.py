@@ -2,14 +2,14 @@
 
 A figure is posed by a set of joint angles (degrees): ball joints at hips,
 shoulders, lower/upper back and neck (flexion, abduction/lateral bend, axial
-rotation) and hinges at knees, elbows and ankles. Every "action" is a prior over
-these angles (a sub-range of the anatomical limits), so frames of one action
-look alike, as in Human3.6M. Forward kinematics turns angles and bone lengths
-into the 17 Human3.6M joints, the render-only end points (toes, finger tips), the
-head sphere and the five COCO face points.
+rotation) and hinges at knees, elbows and ankles. Every "action" is a prior
+over these angles (a sub-range of the anatomical limits), so frames of one
+action look alike, as in Human3.6M. Forward kinematics turns angles and bone
+lengths into the 17 Human3.6M joints, the render-only end points (toes, finger
+tips), the head sphere and the five COCO face points.
 
-Conventions: body frame ``x`` right, ``y`` forward, ``z`` up; world frame ``z`` up
-with the floor at ``z = 0`` (as in Human3.6M world coordinates).
+Conventions: body frame ``x`` right, ``y`` forward, ``z`` up; world frame
+``z`` up with the floor at ``z = 0`` (as in Human3.6M world coordinates).
 """
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Tuple
@@ -19,7 +19,7 @@ import numpy as np
 from .skeleton import (BONE_LENGTH_TOLERANCE, COCO_FACE_NAMES, H36M_INDEX,
                        NUM_H36M_JOINTS, nominal_bone_lengths)
 
-#: Anatomical limits (degrees, inclusive) for every joint angle the sampler sets.
+#: Anatomical limits (degrees, inclusive) of every joint angle sampled.
 #: ``side_`` entries apply to both ``right_`` and ``left_``.
 ANATOMICAL_LIMITS: Dict[str, Tuple[float, float]] = {
     'lower_back_flex': (-15., 45.),
@@ -53,7 +53,7 @@ def _limit(name: str) -> Tuple[float, float]:
 
 
 def angle_names() -> Tuple[str, ...]:
-    """All joint-angle names a pose is made of (global orientation excluded)."""
+    """All joint-angle names of a pose (global orientation excluded)."""
     names = []
     for key in ANATOMICAL_LIMITS:
         if key.startswith('side_'):

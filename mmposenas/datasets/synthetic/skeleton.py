@@ -1,12 +1,12 @@
-"""The articulated figure's skeleton: joint names, kinematic tree, bone lengths.
+"""The articulated figure's skeleton: joint names, tree, bone lengths.
 
 The 17 joints follow the order and names of MMPose's ``h36m`` metainfo
-(``configs/_base_/datasets/h36m.py``); the 17 COCO keypoints are derived from them
-(limb joints copied, face points placed on the head sphere, see
+(``configs/_base_/datasets/h36m.py``); the 17 COCO keypoints are derived from
+them (limb joints copied, face points placed on the head sphere, see
 :mod:`.kinematics`).
 
-Body frame used throughout the package (right-handed, metres): ``x`` points to the
-figure's right, ``y`` forward (the way the figure faces), ``z`` up.
+Body frame used throughout the package (right-handed, metres): ``x`` points to
+the figure's right, ``y`` forward (the way the figure faces), ``z`` up.
 """
 from typing import Dict, List, Tuple
 
@@ -23,12 +23,12 @@ NUM_H36M_JOINTS = len(H36M_JOINT_NAMES)
 H36M_INDEX: Dict[str, int] = {n: i for i, n in enumerate(H36M_JOINT_NAMES)}
 
 #: Parent of every joint in the kinematic tree (-1 for the root).
-H36M_PARENTS: Tuple[int, ...] = (-1, 0, 1, 2, 0, 4, 5, 0, 7, 8, 9, 8, 11, 12, 8,
-                                 14, 15)
+H36M_PARENTS: Tuple[int, ...] = (-1, 0, 1, 2, 0, 4, 5, 0, 7, 8, 9, 8, 11, 12,
+                                 8, 14, 15)
 
 #: Side of every joint: +1 right, -1 left, 0 on the midline.
-H36M_SIDES: Tuple[int, ...] = (0, 1, 1, 1, -1, -1, -1, 0, 0, 0, 0, -1, -1, -1, 1,
-                               1, 1)
+H36M_SIDES: Tuple[int, ...] = (0, 1, 1, 1, -1, -1, -1, 0, 0, 0, 0, -1, -1, -1,
+                               1, 1, 1)
 
 #: Nominal adult bone lengths in metres, keyed by the child joint (the bone is
 #: parent -> child). Values are those of Human3.6M subject S1, rounded.
@@ -99,8 +99,8 @@ COCO_FROM_H36M: Dict[str, str] = {
 }
 
 #: The five COCO face keypoints, placed on the head sphere.
-COCO_FACE_NAMES: Tuple[str, ...] = ('nose', 'left_eye', 'right_eye', 'left_ear',
-                                    'right_ear')
+COCO_FACE_NAMES: Tuple[str, ...] = ('nose', 'left_eye', 'right_eye',
+                                    'left_ear', 'right_ear')
 
 #: COCO skeleton (1-based, as in COCO annotation files).
 COCO_SKELETON_1BASED: List[List[int]] = [
@@ -111,7 +111,7 @@ COCO_SKELETON_1BASED: List[List[int]] = [
 
 
 def coco_index_from_h36m() -> np.ndarray:
-    """For every COCO keypoint, the H36M joint it copies, or -1 for a face point.
+    """For every COCO keypoint, the H36M joint it copies (-1: face point).
 
     Returns:
         np.ndarray: (17,) int64.

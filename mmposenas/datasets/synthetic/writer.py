@@ -7,9 +7,9 @@ reproducibly.
   float64 (pixels + in-frame flag), ``S`` (N, 17, 4) float64 (camera-frame
   metres + 1). Extra keys (ignored by MMPose): ``visible`` (N, 17) uint8 joint
   visibility from the depth order, ``bbox`` (N, 4) float64 silhouette box.
-* ``annotation_body3d/cameras.pkl`` — ``{(subject, camera_id): {'R', 'T', 'c',
-  'f', 'k', 'p', 'w', 'h', 'name', 'id'}}`` as MMPose's Human3.6M converter
-  writes it.
+* ``annotation_body3d/cameras.pkl`` — ``{(subject, camera_id): {'R', 'T',
+  'c', 'f', 'k', 'p', 'w', 'h', 'name', 'id'}}`` as MMPose's Human3.6M
+  converter writes it.
 * ``annotations/person_keypoints_<split>.json`` — COCO keypoint file (17 COCO
   keypoints, ``v`` = 2 visible / 1 occluded / 0 outside the image, boxes,
   areas).

@@ -1,8 +1,11 @@
-# Top-down heatmap baseline on the synthetic-figures proxy dataset, plain MMPose
-# components only (no mmposenas imports): a ResNet-18 at half width, cut after
-# stage 3 (stride 16), and a 3-deconv heatmap head, trained from scratch on
-# 64x64 crops. It learns visibly on a CPU in a few minutes; measured numbers
-# are in docs/synthetic_figures.md.
+# Top-down heatmap baseline on the synthetic-figures proxy dataset, plain
+# MMPose components only (no mmposenas imports): a ResNet-18 at quarter width
+# (16 base channels) cut after stage 3 (stride 16, 0.24 M parameters) and a
+# 3-deconv heatmap head, trained from scratch on 64x64 crops. On 2 CPU cores
+# it goes from COCO AP 0.00 to about 0.38 in ~5 minutes (30 x 63 iterations);
+# measured numbers are in docs/synthetic_figures.md. On a 2-core machine run it
+# with OMP_NUM_THREADS=1 (PyTorch's 2 threads next to 2 data workers: ~4x
+# slower).
 #
 # Generate the data first (about 10-20 s on 2 cores):
 #   python tools/dataset_converters/make_synthetic_figures.py \
@@ -10,7 +13,7 @@
 _base_ = ['mmpose::_base_/default_runtime.py']
 
 # runtime
-train_cfg = dict(by_epoch=True, max_epochs=10, val_interval=2)
+train_cfg = dict(by_epoch=True, max_epochs=30, val_interval=5)
 randomness = dict(seed=0)
 
 # optimizer
@@ -20,7 +23,7 @@ optim_wrapper = dict(optimizer=dict(type='Adam', lr=2e-3))
 param_scheduler = [
     dict(type='LinearLR', begin=0, end=60, start_factor=0.01,
          by_epoch=False),  # warm-up
-    dict(type='CosineAnnealingLR', begin=0, end=10, T_max=10, eta_min=1e-5,
+    dict(type='CosineAnnealingLR', begin=0, end=30, T_max=30, eta_min=1e-5,
          by_epoch=True)
 ]
 
@@ -31,12 +34,18 @@ auto_scale_lr = dict(base_batch_size=32)
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=20),
     checkpoint=dict(
-        type='CheckpointHook', interval=5, save_best='coco/AP',
+        type='CheckpointHook', interval=10, save_best='coco/AP',
         rule='greater', max_keep_ckpts=1))
 
-# codec settings
+# codec settings (unbiased = DARK encoding/decoding: the gaussian sits at the
+# exact sub-pixel location, which matters at 32x32 heatmaps)
 codec = dict(
-    type='MSRAHeatmap', input_size=(64, 64), heatmap_size=(32, 32), sigma=1.5)
+    type='MSRAHeatmap',
+    input_size=(64, 64),
+    heatmap_size=(32, 32),
+    sigma=1.5,
+    unbiased=True,
+    blur_kernel_size=7)
 
 # model settings
 model = dict(
@@ -49,8 +58,8 @@ model = dict(
     backbone=dict(
         type='ResNet',
         depth=18,
-        stem_channels=32,
-        base_channels=32,
+        stem_channels=16,
+        base_channels=16,
         num_stages=3,
         strides=(1, 2, 2),
         dilations=(1, 1, 1),
@@ -58,9 +67,9 @@ model = dict(
     ),
     head=dict(
         type='HeatmapHead',
-        in_channels=128,
+        in_channels=64,
         out_channels=17,
-        deconv_out_channels=(64, 64, 64),
+        deconv_out_channels=(32, 32, 32),
         deconv_kernel_sizes=(4, 4, 4),
         loss=dict(type='KeypointMSELoss', use_target_weight=True),
         decoder=codec),
@@ -79,7 +88,13 @@ data_root = 'data/synthetic/'
 train_pipeline = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale'),
-    dict(type='RandomBBoxTransform', rotate_factor=30.),
+    # mild box jitter: a few CPU minutes of training cannot absorb MMPose's
+    # default 0.5-1.5x scale jitter
+    dict(
+        type='RandomBBoxTransform',
+        shift_factor=0.08,
+        scale_factor=(0.85, 1.15),
+        rotate_factor=20.),
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='GenerateTarget', encoder=codec),
     dict(type='PackPoseInputs')
