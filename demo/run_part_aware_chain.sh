@@ -14,8 +14,8 @@ PY=.venv/bin/python
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 WORK=${1:-work_dirs/demo}
 DATA=data/synthetic
-SEARCH=configs/part_aware_nas/vol-int_pa-nas-tiny-search-fo_1xb32-3e_synthetic-figures-64x64.py
-FIXED=configs/part_aware_nas/vol-int_pa-nas-tiny_1xb32-6e_synthetic-figures-64x64.py
+SEARCH=configs/part_aware_nas/vol-int_pa-nas-tiny-search-fo_1xb32-2e_synthetic-figures-64x64.py
+FIXED=configs/part_aware_nas/vol-int_pa-nas-tiny_1xb32-10e_synthetic-figures-64x64.py
 GENOTYPE="$WORK/genotype.json"
 OPTS=(--cfg-options "model.backbone.genotype=$GENOTYPE")
 
@@ -31,7 +31,7 @@ step "1/5 search: $SEARCH"
 $PY tools/train.py "$SEARCH" --work-dir "$WORK/search"
 
 step "2/5 derive the genotype from the last search checkpoint"
-$PY tools/derive.py "$SEARCH" "$WORK/search/epoch_3.pth" --out "$GENOTYPE"
+$PY tools/derive.py "$SEARCH" "$WORK/search/epoch_2.pth" --out "$GENOTYPE"
 
 step "3/5 MPJPE before training (initial weights of the fixed network)"
 $PY tools/analysis/save_init_checkpoint.py "$FIXED" "$WORK/init.pth" "${OPTS[@]}"
@@ -42,7 +42,7 @@ step "4/5 retrain the fixed network: $FIXED"
 $PY tools/train.py "$FIXED" --work-dir "$WORK/retrain" "${OPTS[@]}"
 
 step "5/5 MPJPE after training"
-$PY tools/test.py "$FIXED" "$WORK/retrain/epoch_6.pth" --work-dir "$WORK/test" \
+$PY tools/test.py "$FIXED" "$WORK/retrain/epoch_10.pth" --work-dir "$WORK/test" \
   --out "$WORK/metrics.json" "${OPTS[@]}"
 
 cat <<MSG
@@ -50,8 +50,8 @@ cat <<MSG
 Part-aware search chain finished.
   genotype (written during search):   $WORK/search/genotype.json (history: $WORK/search/genotype_history.json)
   genotype (derived from checkpoint): $GENOTYPE
-  search checkpoint:    $WORK/search/epoch_3.pth
-  retrained checkpoint: $WORK/retrain/epoch_6.pth
+  search checkpoint:    $WORK/search/epoch_2.pth
+  retrained checkpoint: $WORK/retrain/epoch_10.pth
   metrics:              $WORK/metrics_before.json, $WORK/metrics.json
 MSG
 echo "before training: $(mpjpe "$WORK/metrics_before.json")"

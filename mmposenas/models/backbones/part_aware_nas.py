@@ -96,6 +96,11 @@ class PartAwareNASBackbone(BaseModule, SearchableMixin):
         joint_channels (int): Channels per joint of non-final fusion outputs.
         op_set (str | list[str]): Candidate ops of every cell type.
         genotype (Genotype | dict | str, optional): Build the fixed network.
+        intermediate_supervision (bool): Also return, before the final
+            output, one (B, K·D, h, w) volume map per non-final fusion cell
+            (a 1×1 conv of its output) for multi-scale intermediate
+            supervision of deeper networks (N_c = 15, 20); pair it with
+            ``VolumetricIntegralHead(intermediate_weights=...)``.
         sampling (str): α sampling ('softmax', 'gumbel', 'gumbel_hard').
         tau (float): Initial Gumbel temperature.
         init_cfg (dict, optional): MMEngine initialisation config.
@@ -110,6 +115,7 @@ class PartAwareNASBackbone(BaseModule, SearchableMixin):
                  fusion_channels: int = 64, joint_channels: int = 16,
                  op_set: Union[str, Sequence[str]] = 'darts',
                  genotype: Optional[Union[Genotype, Dict, str]] = None,
+                 intermediate_supervision: bool = False,
                  sampling: str = 'softmax', tau: float = 1.0,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
@@ -181,6 +187,12 @@ class PartAwareNASBackbone(BaseModule, SearchableMixin):
         self.register_buffer('channel_order', torch.tensor(perm),
                              persistent=False)
         self.out_channels = num_keypoints * depth_bins
+        self.intermediate_heads = nn.ModuleDict({
+            str(i): nn.Conv2d(cell.out_channels, self.out_channels, 1)
+            for i, cell in enumerate(self.cells)
+            if intermediate_supervision and cell.cell_type == 'fusion'
+            and i != len(self.cells) - 1
+        })
 
         if fixed is None:
             shapes = {}
@@ -216,16 +228,22 @@ class PartAwareNASBackbone(BaseModule, SearchableMixin):
             x (Tensor): (B, 3, H, W).
 
         Returns:
-            tuple[Tensor]: One (B, K·D, H', W') tensor, channel ``k·D + d``.
+            tuple[Tensor]: (B, K·D, H', W') volumes, channel ``k·D + d``: the
+            intermediate maps (``intermediate_supervision``, coarse to fine)
+            then the final output.
         """
         s0 = s1 = self.stem(x)
         weights = {}
         if self.is_searchable:
             weights = {k: self.arch_params.weights(k)
                        for k in self.arch_params.keys()}
-        for cell in self.cells:
+        outs = []
+        for i, cell in enumerate(self.cells):
             s0, s1 = s1, cell((s0, s1), weights.get(cell.cell_type))
-        return (s1.index_select(1, self.channel_order), )
+            if str(i) in self.intermediate_heads:
+                outs.append(self.intermediate_heads[str(i)](s1))
+        outs.append(s1.index_select(1, self.channel_order))
+        return tuple(outs)
 
     def derive_genotype(self) -> Genotype:
         """DARTS rule per cell type; part groups kept in the extras."""

@@ -50,6 +50,14 @@ class VolumetricIntegralHead(BaseHead):
             Defaults to ``dict(type='L1Loss', use_target_weight=True)``.
         decoder (dict, optional): Codec config used to decode predictions,
             normally the same ``VolumetricIntegralLabel`` as the encoder.
+        intermediate_weights (sequence[float], optional): Intermediate
+            supervision: the backbone returns extra ``(B, K*D, h, w)`` volume
+            maps before the last one (e.g. ``PartAwareNASBackbone`` with
+            ``intermediate_supervision=True``, one per non-final fusion cell,
+            at lower resolutions); each gets the same L1 loss with this
+            weight (``loss_kpt_aux{i}``). Normalised coordinates do not depend
+            on the resolution, so every scale shares the labels. Prediction
+            uses the last map only.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -63,6 +71,7 @@ class VolumetricIntegralHead(BaseHead):
                  loss: ConfigType = dict(
                      type='L1Loss', use_target_weight=True),
                  decoder: OptConfigType = None,
+                 intermediate_weights: Optional[Sequence[float]] = None,
                  init_cfg: OptConfigType = None) -> None:
         super().__init__(init_cfg)
         if num_keypoints <= 0 or depth_bins <= 0:
@@ -107,6 +116,8 @@ class VolumetricIntegralHead(BaseHead):
         else:
             self.joint_gather = None
 
+        self.intermediate_weights = [float(w) for w in
+                                     (intermediate_weights or [])]
         self.loss_module = MODELS.build(loss)
         self.decoder = (
             KEYPOINT_CODECS.build(decoder) if decoder is not None else None)
@@ -124,6 +135,10 @@ class VolumetricIntegralHead(BaseHead):
         x = feats[-1] if isinstance(feats, (tuple, list)) else feats
         if self.final_layer is not None:
             x = self.final_layer(x)
+        return self._reshape_volumes(x)
+
+    def _reshape_volumes(self, x: Tensor) -> Tensor:
+        """(B, K*D, H, W) -> (B, K, D, H, W) in dataset joint order."""
         b, c, h, w = x.shape
         expected = self.num_keypoints * self.depth_bins
         if c != expected:
@@ -224,6 +239,19 @@ class VolumetricIntegralHead(BaseHead):
                                     dim=-1).to(pred)
         losses = dict(
             loss_kpt=self.loss_module(pred, labels.to(pred), coord_weights))
+        if self.intermediate_weights:
+            extra = list(feats[:-1]) if isinstance(feats, (tuple, list)) \
+                else []
+            if len(extra) != len(self.intermediate_weights):
+                raise ValueError(
+                    f'VolumetricIntegralHead: intermediate_weights has '
+                    f'{len(self.intermediate_weights)} entries but the '
+                    f'backbone returned {len(extra)} intermediate maps')
+            for i, (x, w) in enumerate(zip(extra,
+                                           self.intermediate_weights)):
+                aux = soft_argmax_3d(self._reshape_volumes(x), beta=self.beta)
+                losses[f'loss_kpt_aux{i}'] = w * self.loss_module(
+                    aux, labels.to(aux), coord_weights)
 
         _, avg_acc, _ = keypoint_pck_accuracy(
             pred=to_numpy(pred[..., :2]),

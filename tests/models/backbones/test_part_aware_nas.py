@@ -91,3 +91,29 @@ def test_groups_must_partition_the_joints():
 def test_even_groups_by_number():
     net = MODELS.build(dict(TINY, groups=3))
     assert [len(g) for g in net.groups] == [6, 6, 6]
+
+
+def test_intermediate_supervision_outputs_and_losses():
+    from mmpose.structures import PoseDataSample
+    from mmengine.structures import InstanceData
+    net = MODELS.build(dict(TINY, intermediate_supervision=True))
+    outs = net(torch.randn(2, 3, 32, 32))
+    assert [o.shape[-1] for o in outs] == [16, 32]  # coarse to fine
+    assert all(o.shape[1] == 72 for o in outs)
+    head = MODELS.build(dict(type='VolumetricIntegralHead', in_channels=72,
+                             num_keypoints=18, depth_bins=4,
+                             intermediate_weights=[0.5]))
+    samples = []
+    for _ in range(2):
+        s = PoseDataSample()
+        s.gt_instance_labels = InstanceData(
+            keypoint_labels=torch.rand(1, 18, 3),
+            keypoint_weights=torch.ones(1, 18),
+            keypoint_depth_weights=torch.ones(1, 18))
+        samples.append(s)
+    losses = head.loss(outs, samples)
+    assert set(losses) == {'loss_kpt', 'loss_kpt_aux0', 'acc_pose'}
+    sum(v for k, v in losses.items() if k.startswith('loss')).backward()
+    assert net.intermediate_heads['3'].weight.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match='intermediate_weights has 1'):
+        head.loss(outs[-1:], samples)

@@ -2,18 +2,19 @@
 # figures (groups come from the genotype).
 #   --cfg-options model.backbone.genotype=work_dirs/.../genotype.json
 _base_ = [
-    './vol-int_pa-nas-tiny-search-fo_1xb32-3e_synthetic-figures-64x64.py'
+    './vol-int_pa-nas-tiny-search-fo_1xb32-2e_synthetic-figures-64x64.py'
 ]
 
-genotype = 'work_dirs/vol-int_pa-nas-tiny-search-fo_1xb32-3e_synthetic-figures-64x64/genotype.json'  # noqa: E501
-train_cfg = dict(max_epochs=6, val_interval=6)
+genotype = 'work_dirs/vol-int_pa-nas-tiny-search-fo_1xb32-2e_synthetic-figures-64x64/genotype.json'  # noqa: E501
+train_cfg = dict(max_epochs=10, val_interval=10)
 optim_wrapper = dict(
     _delete_=True, type='OptimWrapper', optimizer=dict(type='Adam', lr=2e-3))
 param_scheduler = [
-    dict(type='MultiStepLR', by_epoch=True, milestones=[4], gamma=0.1)
+    dict(type='MultiStepLR', by_epoch=True, milestones=[8], gamma=0.1)
 ]
 model = dict(backbone=dict(genotype=genotype, groups=None))
 custom_hooks = [dict(type='SyncBuffersHook')]
+train_dataloader = dict(dataset=dict(indices=None))  # all of S1-S11
 default_hooks = dict(
     checkpoint=dict(
         type='CheckpointHook', interval=1, max_keep_ckpts=1,
