@@ -233,10 +233,7 @@ class PartAwareNASBackbone(BaseModule, SearchableMixin):
             then the final output.
         """
         s0 = s1 = self.stem(x)
-        weights = {}
-        if self.is_searchable:
-            weights = {k: self.arch_params.weights(k)
-                       for k in self.arch_params.keys()}
+        weights = self.sample_arch_weights()
         outs = []
         for i, cell in enumerate(self.cells):
             s0, s1 = s1, cell((s0, s1), weights.get(cell.cell_type))

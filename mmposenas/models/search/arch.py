@@ -147,6 +147,16 @@ class SearchableMixin:
         """Normalised mean entropy of softmax(α) per α key."""
         return self.arch_params.entropy() if self.is_searchable else {}
 
+    def sample_arch_weights(self) -> Dict[str, Tensor]:
+        """Mixing weights (E, O) of every α key for one forward pass.
+
+        Sampled once per call, so all cells of a type share one Gumbel sample;
+        empty for a fixed network.
+        """
+        if not self.is_searchable:
+            return {}
+        return {k: self.arch_params.weights(k) for k in self.arch_params.keys()}
+
     def derive_genotype(self):
         """Return the :class:`~mmposenas.models.search.Genotype` of α."""
         raise NotImplementedError
