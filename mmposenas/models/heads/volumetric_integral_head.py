@@ -39,11 +39,6 @@ class VolumetricIntegralHead(BaseHead):
         final_layer (dict, optional): Config of a conv layer mapping
             ``in_channels`` to ``K * D`` (e.g. ``dict(kernel_size=1)``).
             ``None`` uses the feature map as it is. Defaults to ``None``.
-        input_joint_order (sequence[int], optional): The dataset joint held
-            by each channel block of the input, when the backbone emits the
-            volumes in another order (e.g. concatenated part groups:
-            ``[j for g in groups for j in g]``). The head reorders them into
-            dataset order. ``None``: already in dataset order.
         beta (float): Inverse softmax temperature. Defaults to 1.
         loss (dict): Config of the coordinate loss, called as
             ``loss(pred (B, K, 3), target (B, K, 3), weight (B, K, 3))``.
@@ -66,7 +61,6 @@ class VolumetricIntegralHead(BaseHead):
                  num_keypoints: int,
                  depth_bins: int,
                  final_layer: OptConfigType = None,
-                 input_joint_order: Optional[Sequence[int]] = None,
                  beta: float = 1.0,
                  loss: ConfigType = dict(
                      type='L1Loss', use_target_weight=True),
@@ -101,21 +95,6 @@ class VolumetricIntegralHead(BaseHead):
                     f'got in_channels={in_channels}')
             self.final_layer = None
 
-        if input_joint_order is not None:
-            order = [int(j) for j in input_joint_order]
-            if sorted(order) != list(range(num_keypoints)):
-                raise ValueError(
-                    'VolumetricIntegralHead: input_joint_order must be a '
-                    f'permutation of 0..{num_keypoints - 1}, got {order}')
-            # channel block i holds joint order[i]; gather joint k from
-            # block inverse[k]
-            inverse = np.argsort(order)
-            self.register_buffer(
-                'joint_gather', torch.as_tensor(inverse, dtype=torch.long),
-                persistent=False)
-        else:
-            self.joint_gather = None
-
         self.intermediate_weights = [float(w) for w in
                                      (intermediate_weights or [])]
         self.loss_module = MODELS.build(loss)
@@ -146,10 +125,7 @@ class VolumetricIntegralHead(BaseHead):
                 f'VolumetricIntegralHead expects (B, {expected}, H, W) '
                 f'(K={self.num_keypoints} x D={self.depth_bins}), got '
                 f'{tuple(x.shape)}')
-        x = x.reshape(b, self.num_keypoints, self.depth_bins, h, w)
-        if self.joint_gather is not None:
-            x = x.index_select(1, self.joint_gather)
-        return x
+        return x.reshape(b, self.num_keypoints, self.depth_bins, h, w)
 
     def forward(self, feats: Tuple[Tensor]) -> Tensor:
         """Regress normalised 3D coordinates.

@@ -60,18 +60,9 @@ def test_forward_reads_k_times_d_channels_joint_major():
         _head(in_channels=32)
 
 
-def test_final_layer_and_input_joint_order():
+def test_final_layer():
     head = _head(in_channels=32, final_layer=dict(kernel_size=1))
     assert head((torch.randn(2, 32, H, W), )).shape == (2, K, 3)
-
-    order = list(range(K))[::-1]  # block i holds joint K-1-i
-    plain, reordered = _head(), _head(input_joint_order=order)
-    feats = torch.randn(1, K * D, H, W)
-    blocks = feats.reshape(1, K, D, H, W)
-    permuted = blocks[:, order].reshape(1, K * D, H, W)
-    torch.testing.assert_close(reordered((permuted, )), plain((feats, )))
-    with pytest.raises(ValueError, match='permutation'):
-        _head(input_joint_order=[0] * K)
 
 
 def test_loss_ignores_depth_of_two_d_only_samples():
