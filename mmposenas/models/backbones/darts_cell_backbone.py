@@ -107,10 +107,11 @@ class DartsCellBackbone(BaseModule, SearchableMixin):
             (B, C_i, H / s_i, W / s_i).
         """
         s0 = s1 = self.stem(x)
-        weights = self.sample_arch_weights()
+        samples = self.sample_arch_weights()
         outs = []
         for i, cell in enumerate(self.cells):
-            s0, s1 = s1, cell((s0, s1), weights.get(cell.cell_type))
+            weights, active = samples.get(cell.cell_type, (None, None))
+            s0, s1 = s1, cell((s0, s1), weights, active)
             if i in self.out_indices:
                 outs.append(s1)
         return tuple(outs)

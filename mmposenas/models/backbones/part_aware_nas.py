@@ -233,10 +233,11 @@ class PartAwareNASBackbone(BaseModule, SearchableMixin):
             then the final output.
         """
         s0 = s1 = self.stem(x)
-        weights = self.sample_arch_weights()
+        samples = self.sample_arch_weights()
         outs = []
         for i, cell in enumerate(self.cells):
-            s0, s1 = s1, cell((s0, s1), weights.get(cell.cell_type))
+            weights, active = samples.get(cell.cell_type, (None, None))
+            s0, s1 = s1, cell((s0, s1), weights, active)
             if str(i) in self.intermediate_heads:
                 outs.append(self.intermediate_heads[str(i)](s1))
         outs.append(s1.index_select(1, self.channel_order))

@@ -17,7 +17,7 @@ In eval mode the Gumbel variants are deterministic: ``'gumbel'`` uses
 ``softmax(α / tau)`` and ``'gumbel_hard'`` the one-hot argmax of α.
 """
 import math
-from typing import Dict, Iterator, List, Sequence, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -96,6 +96,18 @@ class ArchitectureParameters(nn.Module):
         return sample_weights(self.alphas[key], self.sampling, self.tau,
                               self.training)
 
+    def active_ops(self, weights: Tensor) -> Optional[List[List[bool]]]:
+        """Host-side flags of the ops to run, where a sample can hold zeros.
+
+        Only a straight-through Gumbel-hard sample has exactly-zero weights;
+        then the (E, O) flags ``weights != 0`` are read once (one device
+        sync per α key and forward pass) so unselected ops are skipped.
+        Softmax and soft Gumbel weights are never zero: ``None``, no sync.
+        """
+        if self.sampling != 'gumbel_hard':
+            return None
+        return (weights != 0).cpu().tolist()
+
     def probabilities(self, key: str) -> Tensor:
         """Deterministic ``softmax(α)`` for ``key`` (used for derivation)."""
         return F.softmax(self.alphas[key].detach(), dim=-1)
@@ -147,15 +159,21 @@ class SearchableMixin:
         """Normalised mean entropy of softmax(α) per α key."""
         return self.arch_params.entropy() if self.is_searchable else {}
 
-    def sample_arch_weights(self) -> Dict[str, Tensor]:
-        """Mixing weights (E, O) of every α key for one forward pass.
+    def sample_arch_weights(
+            self) -> Dict[str, Tuple[Tensor, Optional[List[List[bool]]]]]:
+        """``(weights, active)`` of every α key for one forward pass.
 
-        Sampled once per call, so all cells of a type share one Gumbel sample;
-        empty for a fixed network.
+        ``weights`` (E, O) are sampled once per call, so all cells of a type
+        share one Gumbel sample; ``active`` are the host-side op flags of
+        :meth:`ArchitectureParameters.active_ops`. Empty for a fixed network.
         """
         if not self.is_searchable:
             return {}
-        return {k: self.arch_params.weights(k) for k in self.arch_params.keys()}
+        out = {}
+        for key in self.arch_params.keys():
+            weights = self.arch_params.weights(key)
+            out[key] = (weights, self.arch_params.active_ops(weights))
+        return out
 
     def derive_genotype(self):
         """Return the :class:`~mmposenas.models.search.Genotype` of α."""

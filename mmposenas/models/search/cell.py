@@ -148,7 +148,9 @@ class SearchCell(nn.Module):
         return num_cell_edges(self.num_nodes, self.num_inputs)
 
     def node_outputs(self, inputs: Sequence[Tensor],
-                     weights: Optional[Tensor] = None) -> List[Tensor]:
+                     weights: Optional[Tensor] = None,
+                     active: Optional[Sequence[Sequence[bool]]] = None
+                     ) -> List[Tensor]:
         """All node states: the preprocessed inputs then intermediate nodes.
 
         Args:
@@ -156,6 +158,10 @@ class SearchCell(nn.Module):
                 W_j) that resample to a common resolution.
             weights (Tensor, optional): (E, O) mixing weights; required by a
                 searchable cell, ignored by a fixed one.
+            active (Sequence[Sequence[bool]], optional): (E, O) host-side
+                flags of the ops to run (see
+                :meth:`ArchitectureParameters.active_ops`); all ops when
+                omitted.
 
         Returns:
             list[Tensor]: ``num_inputs + num_nodes`` tensors (B, C, H', W').
@@ -164,32 +170,35 @@ class SearchCell(nn.Module):
             raise ValueError(f'cell expects {self.num_inputs} inputs, got '
                              f'{len(inputs)}')
         states = [pre(x) for pre, x in zip(self.preprocess, inputs)]
-        active = None
-        if self.searchable:
-            if weights is None:
-                raise ValueError('a searchable cell needs mixing weights')
-            active = (weights != 0).cpu().tolist()
+        if self.searchable and weights is None:
+            raise ValueError('a searchable cell needs mixing weights')
         sums: List[Optional[Tensor]] = [None] * self.num_nodes
         k = 0
         for i in range(self.num_nodes):
             while k < len(self.edges) and self.edge_index[k][0] == i:
                 j = self.edge_index[k][1]
                 edge = self.edges[k]
-                out = (edge(states[j], weights[k], active[k])
-                       if self.searchable else edge(states[j]))
+                if self.searchable:
+                    out = edge(states[j], weights[k],
+                               None if active is None else active[k])
+                else:
+                    out = edge(states[j])
                 sums[i] = out if sums[i] is None else sums[i] + out
                 k += 1
             states.append(sums[i])
         return states
 
     def forward(self, inputs: Sequence[Tensor],
-                weights: Optional[Tensor] = None) -> Tensor:
+                weights: Optional[Tensor] = None,
+                active: Optional[Sequence[Sequence[bool]]] = None) -> Tensor:
         """Cell output: the concatenated (optionally projected) nodes.
+
+        Arguments as :meth:`node_outputs`.
 
         Returns:
             Tensor: (B, out_channels, H', W').
         """
-        states = self.node_outputs(inputs, weights)
+        states = self.node_outputs(inputs, weights, active)
         outs = [states[c] for c in self.concat]
         if self.node_projections is not None:
             outs = [proj(o) for proj, o in zip(self.node_projections, outs)]

@@ -78,3 +78,12 @@ def test_random_reset_is_seeded():
     for k in a.keys():
         assert torch.equal(a.alphas[k], b.alphas[k])
     assert a.alphas['normal'].std() > 0.3  # N(0, 1), not the 1e-3 init
+
+
+def test_active_flags_only_for_hard_samples():
+    hard = ArchitectureParameters({'c': (3, len(OPS))}, sampling='gumbel_hard')
+    soft = ArchitectureParameters({'c': (3, len(OPS))}, sampling='softmax')
+    w = hard.weights('c')
+    flags = hard.active_ops(w)
+    assert [sum(row) for row in flags] == [1, 1, 1]
+    assert soft.active_ops(soft.weights('c')) is None
