@@ -1,0 +1,8 @@
+"""Pictures of searched architectures (cells, network choices, α history)."""
+from .genotype_plot import (cell_to_dot, draw_cell, draw_entropy_history,
+                            draw_genotype, joint_names_from_meta, node_labels)
+
+__all__ = [
+    'cell_to_dot', 'draw_cell', 'draw_entropy_history', 'draw_genotype',
+    'joint_names_from_meta', 'node_labels'
+]
