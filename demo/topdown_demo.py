@@ -17,7 +17,8 @@ centre) and a root depth (``--root-depth`` in mm; default per box
 ``sqrt(fx · fy · A / (w · h))`` with ``A`` = 2000 × 2000 mm², the usual
 human-area prior of RootNet). The saved ``keypoints_3d`` are root-relative
 camera coordinates in mm (x right, y down, z forward); the drawing converts
-them to metres with the height axis up (MMPose's 3D plot spans 1.7 units).
+them to plot axes (x, depth, height up), still root-relative mm, in a
+2 m box; with several people the 3D panel shows the first one.
 
 ``--save-predictions`` writes MMPose's prediction format
 (``{"meta_info": dataset_meta, "instance_info": ...}``, instances from
@@ -50,12 +51,14 @@ from mmpose.structures import PoseDataSample, merge_data_samples, \
     split_instances
 from mmposenas.evaluation.root_relative_mpjpe import image_to_camera
 from mmposenas.utils.io import atomic_write_text
+from mmposenas.visualization import patch_agg_tostring_rgb
 
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
 VIDEO_EXTS = ('.mp4', '.avi', '.mov', '.mkv', '.webm')
 # Transforms of a test pipeline that need annotations; dropped at inference.
 LABEL_TRANSFORMS = ('GenerateTarget', 'AppendRootRelativeDepth')
 HUMAN_AREA_MM2 = 2000.0 * 2000.0
+AXIS_LIMIT_MM = 2000.0  # side of the 3D plot's box
 _COUNTER = [0]
 
 
@@ -218,6 +221,7 @@ def lift_to_camera(keypoints: np.ndarray, bboxes: np.ndarray,
 # ----------------------------------------------------------------- drawing
 def build_visualizers(model):
     """MMPose's 2D and 3D local visualisers with the model's dataset meta."""
+    patch_agg_tostring_rgb()  # Pose3dLocalVisualizer on matplotlib >= 3.10
     _COUNTER[0] += 1
     vis2d = VISUALIZERS.build(
         dict(type='PoseLocalVisualizer', name=f'demo2d_{_COUNTER[0]}',
@@ -242,11 +246,12 @@ def _scaled(sample: PoseDataSample, factor: float,
 
 
 def plot_frame_3d(keypoints_mm: np.ndarray) -> np.ndarray:
-    """Root-relative camera mm -> metres, height up, feet at zero."""
-    metres = keypoints_mm / 1000.0
-    plot = np.stack([metres[..., 0], metres[..., 2], -metres[..., 1]], -1)
-    plot[..., 2] -= plot[..., 2].min(axis=-1, keepdims=True)
-    return plot
+    """Camera axes (x right, y down, z forward) -> plot axes (x, depth, up).
+
+    Stays root-relative and in mm.
+    """
+    return np.stack([keypoints_mm[..., 0], keypoints_mm[..., 2],
+                     -keypoints_mm[..., 1]], -1)
 
 
 def draw(vis2d, vis3d, frame: np.ndarray, sample: Optional[PoseDataSample],
@@ -270,10 +275,12 @@ def draw(vis2d, vis3d, frame: np.ndarray, sample: Optional[PoseDataSample],
     inst.keypoints = plot_frame_3d(keypoints_mm)
     inst.keypoint_scores = sample.pred_instances.keypoint_scores
     sample3d.pred_instances = inst
+    # MMPose 1.3.2 lays out several 3D instances wrongly: draw the first
     vis3d.add_datasample('pose3d', rgb, data_sample=sample3d,
                          det_data_sample=sample2d, draw_gt=False,
                          draw_2d=True, draw_bbox=args.draw_bbox,
-                         kpt_thr=args.kpt_thr)
+                         convert_keypoint=False, axis_limit=AXIS_LIMIT_MM,
+                         num_instances=1, kpt_thr=args.kpt_thr)
     return vis3d.get_image()
 
 
