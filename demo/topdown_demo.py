@@ -225,10 +225,10 @@ def build_visualizers(model):
     _COUNTER[0] += 1
     vis2d = VISUALIZERS.build(
         dict(type='PoseLocalVisualizer', name=f'demo2d_{_COUNTER[0]}',
-             radius=3, line_width=2))
+             radius=3, line_width=2, backend='matplotlib'))
     vis3d = VISUALIZERS.build(
         dict(type='Pose3dLocalVisualizer', name=f'demo3d_{_COUNTER[0]}',
-             radius=3, line_width=2))
+             radius=3, line_width=2, backend='matplotlib'))
     for vis in (vis2d, vis3d):
         vis.set_dataset_meta(model.dataset_meta)
     return vis2d, vis3d

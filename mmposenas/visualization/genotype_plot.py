@@ -104,34 +104,41 @@ def _draw_cell_matplotlib(cell: CellGenotype, path: str, title: str,
         pos[j] = (0.0, (n_in - 1) / 2.0 - j)
     for i in range(n_mid):
         # zig-zag so that edges skipping nodes do not overlap
-        pos[n_in + i] = (1.0 + i, 0.6 if i % 2 else -0.6)
+        pos[n_in + i] = (1.0 + i, 0.9 if i % 2 else 0.0)
     pos['out'] = (n_mid + 1.0, 0.0)
     fig, ax = _subplots(*(2.2 * (n_mid + 2), 3.6))
     colours = ['#b4dcb4'] * n_in + ['#add8e6'] * n_mid
     for k, (x, y) in ((k, p) for k, p in pos.items() if k != 'out'):
-        ax.text(x, y, labels[k], ha='center', va='center', fontsize=8,
+        head, _, group = labels[k].partition('\n')
+        ax.text(x, y, head, ha='center', va='center', fontsize=9,
                 bbox=dict(boxstyle='round', fc=colours[k], ec='black'),
                 zorder=3)
+        if group:  # joint names of the node's body-part group, below it
+            ax.text(x, y - 0.22, group, ha='center', va='top',
+                    fontsize=6.5, color='#333333', zorder=3)
     ax.text(*pos['out'], 'c_{k}', ha='center', va='center', fontsize=9,
             bbox=dict(boxstyle='round', fc='#eee8aa', ec='black'), zorder=3)
     for i, node in enumerate(cell.nodes):
         for e, (op, j) in enumerate(node):
             (x0, y0), (x1, y1) = pos[j], pos[n_in + i]
-            bend = 0.25 * (e - (len(node) - 1) / 2.0) + 0.15
+            bend = 0.3 * (e - (len(node) - 1) / 2.0) + 0.15
             ax.annotate('', xy=(x1, y1), xytext=(x0, y0),
                         arrowprops=dict(arrowstyle='->', lw=1.2,
                                         connectionstyle=f'arc3,rad={bend}',
-                                        shrinkA=14, shrinkB=14))
-            ax.text((x0 + x1) / 2, (y0 + y1) / 2 + bend * 0.8, op,
-                    fontsize=7, ha='center', color='darkred', zorder=4,
-                    bbox=dict(fc='white', ec='none', alpha=0.7, pad=0.5))
+                                        shrinkA=10, shrinkB=10))
+            # midpoint of matplotlib's arc3 quadratic Bezier curve
+            mx = (x0 + x1) / 2 + 0.5 * bend * (y1 - y0)
+            my = (y0 + y1) / 2 - 0.5 * bend * (x1 - x0)
+            ax.text(mx, my, op, fontsize=7, ha='center', va='center',
+                    color='darkred', zorder=4,
+                    bbox=dict(fc='white', ec='none', alpha=0.8, pad=0.5))
     for c in cell.concat:
         (x0, y0), (x1, y1) = pos[c], pos['out']
         ax.annotate('', xy=(x1, y1), xytext=(x0, y0),
                     arrowprops=dict(arrowstyle='->', color='gray',
                                     shrinkA=14, shrinkB=14))
     ax.set_xlim(-0.7, n_mid + 1.7)
-    ax.set_ylim(-2.0, 2.0)
+    ax.set_ylim(-2.4, 1.6)
     ax.set_title(title)
     ax.axis('off')
     fig.tight_layout()
