@@ -34,7 +34,8 @@ model = dict(
         in_channels=16,
         stacked_convs=1,
         feat_channels=16,
-        strides=[8, 16, 32]),
+        strides=[8, 16, 32],
+        norm_cfg=None),
     test_cfg=dict(
         nms_pre=50,
         min_bbox_size=0,
@@ -49,4 +50,10 @@ test_pipeline = [
         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
                    'scale_factor')),
 ]
-test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = dict(
+    dataset=dict(
+        type='CocoDataset',
+        data_root='',
+        ann_file='',
+        metainfo=dict(classes=('person', ), palette=[(220, 20, 60)]),
+        pipeline=test_pipeline))
