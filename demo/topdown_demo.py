@@ -378,11 +378,14 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     writer = None
     records = []
     frames = read_frames(args.input, kind)
-    progress = None
+    count = 0  # frames, for the progress bar of folders and videos
     if kind == 'video':
         count = int(cv2.VideoCapture(args.input).get(
             cv2.CAP_PROP_FRAME_COUNT))
-        progress = ProgressBar(count) if count > 0 else None
+    elif kind == 'folder':
+        count = sum(f.lower().endswith(IMAGE_EXTS)
+                    for f in os.listdir(args.input))
+    progress = ProgressBar(count) if count > 1 else None
     for index, (name, frame) in enumerate(frames):
         bboxes = None
         if detector is not None:
@@ -405,7 +408,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         if args.out_dir and kind in ('image', 'folder'):
             out = osp.join(args.out_dir, osp.basename(name))
             mmcv.imwrite(bgr, out)
-            print(f'drawing written to {out}')
+            if progress is None:
+                print(f'drawing written to {out}')
         elif args.out_dir:
             if writer is None:
                 fps = 25.0
@@ -422,6 +426,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     if writer is not None:
         writer.release()
         print(f'\ndrawings written to {osp.join(args.out_dir, stem)}.mp4')
+    elif progress is not None and args.out_dir:
+        print(f'\ndrawings written to {args.out_dir}')
 
     instance_info = (records[0]['instances'] if kind == 'image' else records)
     result = dict(meta_info=model.dataset_meta, instance_info=instance_info,
