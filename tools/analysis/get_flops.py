@@ -110,13 +110,21 @@ def count(model: torch.nn.Module, height: int, width: int) -> dict:
                 posenfs_gflops=macs / 2**30, input_shape=[height, width])
 
 
+def _human(n: float) -> str:
+    """``n`` with a G / M / k prefix and 3 significant digits."""
+    for scale, prefix in ((1e9, 'G'), (1e6, 'M'), (1e3, 'k')):
+        if abs(n) >= scale:
+            return f'{n / scale:.3g} {prefix}'
+    return f'{n:g} '
+
+
 def report(result: dict) -> str:
     """The numbers in every convention, one per line."""
     h, w = result['input_shape']
     lines = [
-        f'input {h}x{w}: params {result["params"] / 1e6:.2f} M '
+        f'input {h}x{w}: params {_human(result["params"])} '
         f'({result["params"]} incl. {result["arch_params"]} α), '
-        f'{result["macs"] / 1e9:.2f} GMACs (multiply-adds)',
+        f'{_human(result["macs"])}MACs (multiply-adds)',
         f'  MMEngine/fvcore convention (1 multiply-add = 1 FLOP): '
         f'{result["macs"]} MACs',
         f'  part-aware paper (transposed convs at output resolution): '
