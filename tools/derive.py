@@ -44,6 +44,7 @@ from mmpose.registry import MODELS
 
 import mmposenas  # noqa: F401
 from mmposenas.models.search import (Genotype, SearchableMixin,
+                                     check_finite_arch,
                                      named_searchable_modules)
 from mmposenas.utils.io import atomic_write_bytes, atomic_write_text
 
@@ -265,6 +266,7 @@ def main(argv: Optional[List[str]] = None) -> None:
                          'config) to build the fixed network')
     model, prefix, searchable = build_supernet(cfg, args.config)
     load_supernet_checkpoint(model, args.checkpoint, args.config)
+    check_finite_arch(searchable, f'checkpoint {args.checkpoint!r}')
 
     genotype: Genotype = searchable.derive_genotype()
     genotype.save(args.out)

@@ -6,3 +6,13 @@ custom_imports = dict(imports=['mmposenas'], allow_failed_imports=False)
 # MMPose 1.3.2's OpenCV drawing backend fails on numpy >= 2.4 as soon as a
 # keypoint is drawn (int() of a 1-element array); matplotlib draws the same.
 visualizer = dict(backend='matplotlib')
+
+# Reliability hooks of every mmposenas config (merged into MMPose's
+# default_hooks):
+# - random_state: the Python/NumPy/torch random states go into every
+#   checkpoint and are restored on --resume, so a resumed run is the same run;
+# - divergence_guard: a NaN/inf loss or α stops training with an error naming
+#   the iteration and the term, and no checkpoint of diverged weights is saved.
+default_hooks = dict(
+    random_state=dict(type='RandomStateHook'),
+    divergence_guard=dict(type='DivergenceGuardHook'))
