@@ -64,8 +64,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--out', required=True,
                         help='genotype file to write (.json, .yaml or .yml)')
     parser.add_argument('--retrain-config',
-                        help='config of the fixed network to inherit (default: '
-                        'the key `retrain_config` of the search config)')
+                        help='config of the fixed network to inherit '
+                        '(default: the key `retrain_config` of the search '
+                        'config)')
     parser.add_argument('--out-config',
                         help='fixed-network config to write (default: '
                         '<genotype dir>/<genotype stem>_fixed.py)')

@@ -6,8 +6,8 @@ import torch
 from mmengine.config import Config
 
 from mmposenas.models.search import Genotype, SearchCell, searchable_modules
-from tools_test_utils import (DARTS_SEARCH, PA_SEARCH, build, derived, load_tool,
-                              tiny_supernet_checkpoint)
+from tools_test_utils import (DARTS_SEARCH, PA_SEARCH, build, derived,
+                              load_tool, tiny_supernet_checkpoint)
 
 derive = load_tool('tools/derive.py')
 

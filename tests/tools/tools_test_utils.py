@@ -13,8 +13,9 @@ import mmposenas  # noqa: F401
 from mmposenas.models.search import searchable_modules
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-DARTS_SEARCH = osp.join(REPO, 'configs/darts_pose/'
-                        'td-hm_darts-tiny-search-fo_1xb7-4e_coco-sample-64x48.py')
+DARTS_SEARCH = osp.join(
+    REPO, 'configs/darts_pose/'
+    'td-hm_darts-tiny-search-fo_1xb7-4e_coco-sample-64x48.py')
 DARTS_FIXED = osp.join(REPO, 'configs/darts_pose/'
                        'td-hm_darts-tiny_1xb7-8e_coco-sample-64x48.py')
 PA_SEARCH = osp.join(REPO, 'configs/part_aware_nas/vol-int_pa-nas-tiny-'
