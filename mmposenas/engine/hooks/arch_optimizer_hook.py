@@ -45,6 +45,31 @@ def precision_context(runner: Runner, model: torch.nn.Module):
     return runner.optim_wrapper.optim_context(model)
 
 
+def check_ddp_unused_parameters(model: torch.nn.Module) -> None:
+    """A Gumbel-hard supernet under DDP must allow unused parameters.
+
+    Only the sampled op of each edge runs, so the other candidates get no
+    gradient in that step, which DDP rejects unless it was built with
+    ``find_unused_parameters=True``.
+
+    Raises:
+        RuntimeError: Naming the config key to set.
+    """
+    from mmposenas.models.search import ArchitectureParameters
+    if not is_model_wrapper(model) or getattr(
+            model, 'find_unused_parameters', True):
+        return
+    hard = any(m.sampling == 'gumbel_hard' for m in model.modules()
+               if isinstance(m, ArchitectureParameters))
+    if hard:
+        raise RuntimeError(
+            'ArchOptimizerHook: a supernet with sampling="gumbel_hard" runs '
+            'only the sampled op of each edge, so under distributed training '
+            'the other candidates receive no gradient; set '
+            '`find_unused_parameters = True` in the config (or '
+            '`model_wrapper_cfg.find_unused_parameters=True`)')
+
+
 def resumable_loader_cfg(cfg: dict) -> dict:
     """A dataloader config whose sampler is wrapped in ``ResumableSampler``."""
     cfg = copy.deepcopy(cfg)
@@ -165,6 +190,7 @@ class ArchOptimizerHook(Hook):
     def before_train(self, runner: Runner) -> None:
         model = unwrap_model(runner.model)
         alphas = arch_parameters(model)
+        check_ddp_unused_parameters(runner.model)
         if not alphas:
             raise RuntimeError(
                 'ArchOptimizerHook: the model has no architecture parameters; '
