@@ -1,6 +1,6 @@
 """Architecture search inside MMEngine's ordinary Runner."""
 import copy
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Set
 
 import torch
@@ -43,6 +43,22 @@ def precision_context(runner: Runner, model: torch.nn.Module):
     if isinstance(runner.optim_wrapper, OptimWrapperDict):
         return nullcontext()
     return runner.optim_wrapper.optim_context(model)
+
+
+@contextmanager
+def arch_smoothing_off(model: torch.nn.Module):
+    """Switch off the SDARTS-RS α perturbation inside the block."""
+    from mmposenas.models.search import ArchitectureParameters
+    modules = [m for m in model.modules()
+               if isinstance(m, ArchitectureParameters)]
+    saved = [m.smoothing_active for m in modules]
+    for m in modules:
+        m.smoothing_active = False
+    try:
+        yield
+    finally:
+        for m, active in zip(modules, saved):
+            m.smoothing_active = active
 
 
 def check_ddp_unused_parameters(model: torch.nn.Module) -> None:
@@ -317,17 +333,20 @@ class ArchOptimizerHook(Hook):
             loss, _ = model.parse_losses(losses)
             return loss
 
-        if self.mode == 'first_order':
-            grads = first_order_arch_grads(model, loss_fn, val_data,
-                                           _mean_over_processes)
-        else:
-            xi = self.xi
-            if xi is None:
-                xi = runner.optim_wrapper.get_lr()['lr'][0]
-            train_data = model.data_preprocessor(train_batch, True)
-            grads = second_order_arch_grads(model, loss_fn, train_data,
-                                            val_data, xi, self.fd_radius,
-                                            _mean_over_processes)
+        # α is stepped on the unperturbed α (SDARTS-RS smooths the weight
+        # step only)
+        with arch_smoothing_off(model):
+            if self.mode == 'first_order':
+                grads = first_order_arch_grads(model, loss_fn, val_data,
+                                               _mean_over_processes)
+            else:
+                xi = self.xi
+                if xi is None:
+                    xi = runner.optim_wrapper.get_lr()['lr'][0]
+                train_data = model.data_preprocessor(train_batch, True)
+                grads = second_order_arch_grads(model, loss_fn, train_data,
+                                                val_data, xi, self.fd_radius,
+                                                _mean_over_processes)
         for alpha, grad in zip(alphas, grads):
             alpha.grad = grad.to(alpha.dtype)
         if self.grad_clip is not None:
