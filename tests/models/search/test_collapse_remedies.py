@@ -178,6 +178,7 @@ def test_remedy_config_trains_with_every_remedy(tmp_path):
     betas = list(hub.get_scalar('train/aux_skip').data[0])
     # 2 iterations per epoch, linear to 0 at the last epoch
     assert betas == pytest.approx([1.0, 1.0, 0.0, 0.0])
+    assert 'train/expected_gmacs' in hub.log_scalars
     eps = hub.get_scalar('train/arch_smoothing').current()
     assert eps == pytest.approx(0.3)
     assert all(op.aux_skip == 0.0 for op in backbone.modules()
@@ -209,3 +210,64 @@ def test_alpha_step_is_taken_on_unperturbed_alpha(tmp_path):
     alphas_s, head_s = one_iteration(tmp_path / 'smooth', True)
     assert all(torch.equal(a, b) for a, b in zip(alphas, alphas_s))
     assert not torch.equal(head, head_s)
+
+
+def _tiny_estimator(op_set):
+    from mmengine.registry import init_default_scope
+    from mmpose.registry import MODELS
+    init_default_scope('mmpose')
+    cfg = Config.fromfile(SEARCH_CFG)
+    cfg.model.backbone.op_set = op_set
+    return MODELS.build(cfg.model)
+
+
+def test_expected_macs_decomposes_the_supernet_cost():
+    from mmposenas.models.search.cost import EdgeCostTable, count_macs
+    single = _tiny_estimator(['sep_conv_3x3']).eval()
+    table = EdgeCostTable(single, (3, 64, 48))
+    with torch.no_grad():
+        total = count_macs(
+            single.backbone, (torch.zeros(1, 3, 64, 48), )).total() + \
+            count_macs(single.head, (single.backbone(
+                torch.zeros(1, 3, 64, 48)), )).total()
+    # one candidate: softmax is 1 everywhere, E[MACs] is the whole network
+    assert float(table.expected_macs()) == pytest.approx(total, rel=1e-9)
+    assert table.max_macs == pytest.approx(total, rel=1e-9)
+    sep = total - table.fixed
+
+    mixed = _tiny_estimator(['zero', 'sep_conv_3x3'])
+    table = EdgeCostTable(mixed, (3, 64, 48))
+    assert table.fixed == pytest.approx(total - sep)
+    with torch.no_grad():
+        for alpha in mixed.backbone.arch_params.alphas.values():
+            alpha[:, 0] = torch.log(torch.tensor(3.0))  # p(sep) = 1/4
+            alpha[:, 1] = 0.0
+    assert float(table.expected_macs()) == pytest.approx(
+        table.fixed + sep / 4, rel=1e-6)
+    grad = torch.autograd.grad(table.expected_macs(),
+                               mixed.backbone.arch_params.alphas['normal'])[0]
+    assert (grad[:, 1] > 0).all() and (grad[:, 0] < 0).all()
+
+
+def test_cost_aware_search_lowers_the_expected_cost(tmp_path):
+    def search(work, weight):
+        cfg = Config.fromfile(SEARCH_CFG)
+        cfg.work_dir = str(work)
+        cfg.train_cfg.max_epochs = 1
+        cfg.train_cfg.val_interval = 100
+        hook = cfg.custom_hooks[1]
+        hook.begin_epoch = 0
+        hook.optimizer.lr = 0.1
+        if weight:
+            hook.update(cost_weight=weight, cost_input_shape=(3, 64, 48))
+        runner = Runner.from_cfg(cfg)
+        runner.train()
+        from mmposenas.models.search.cost import EdgeCostTable
+        return float(EdgeCostTable(runner.model, (3, 64, 48))
+                     .expected_macs()), runner
+
+    plain, _ = search(tmp_path / 'plain', 0.0)
+    cheap, runner = search(tmp_path / 'cost', 100.0)
+    assert cheap < plain
+    assert runner.message_hub.get_scalar('train/expected_gmacs').current() \
+        == pytest.approx(cheap / 1e9, rel=1e-6)
