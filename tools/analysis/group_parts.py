@@ -3,15 +3,24 @@
 Strategy I (``--strategy even``) splits the dataset joint order evenly into
 ``--num-groups`` groups; Strategy II (``--strategy mi``, default) moves the
 joints of every sample to the global frame with the camera extrinsics,
-centres them on the pelvis, voxelises a body-circumscribing cube into
-``--bins``^3 cells, computes the pairwise mutual information of the joints'
-voxel distributions (shuffle bias-corrected) and partitions the joints by
-spectral clustering of the heat-kernel affinity (gamma=1, delta=0.5) of the
-normalised information distance.
+centres them on the pelvis, drops duplicate poses (the same frame seen by
+several cameras), estimates the pairwise mutual information of the joints'
+3D positions and partitions the joints by spectral clustering of the
+heat-kernel affinity (Eq. 11, gamma=1, delta=0.5) of an MI-derived distance.
+MI estimators (``--estimator``): ``ksg`` (default; k-nearest neighbours,
+``--k 5``, on the continuous positions) or ``binned`` (the paper's Eq. 10 on
+``--bins``^3 voxels of a body-circumscribing cube, shuffle bias-corrected).
+
+Group order: the groups are emitted sorted by their smallest joint index
+(joints ascending inside a group); ``--group-order 2,0,1`` writes
+``[groups[2], groups[0], groups[1]]`` instead. The backbone assigns the
+groups to fusion nodes in the order of the file (or of its own
+``group_order`` option).
 
 Writes a JSON (``groups``: list of joint-index lists, read by
-``mmposenas.parts.resolve_groups`` / ``load_groups``) and a PNG of the MI
-matrix, both atomically.
+``mmposenas.parts.resolve_groups`` / ``load_groups``; ``command``: how it was
+made; ``comment``: ``--comment``) and a PNG of the MI matrix, both
+atomically.
 
 Example::
 
@@ -24,6 +33,7 @@ Example::
 import argparse
 import io
 import os.path as osp
+import shlex
 import sys
 from typing import List, Optional, Tuple
 
@@ -55,7 +65,13 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     grp = parser.add_argument_group('grouping')
     grp.add_argument('--strategy', choices=['mi', 'even'], default='mi')
     grp.add_argument('--num-groups', type=int, required=True)
-    grp.add_argument('--bins', type=int, default=64)
+    grp.add_argument(
+        '--estimator', choices=['ksg', 'binned'], default='ksg',
+        help='MI estimator: k-nearest neighbours on the positions (default) '
+        'or the paper\'s voxel histogram (Eq. 10)')
+    grp.add_argument('--k', type=int, default=5, help='KSG neighbours')
+    grp.add_argument('--bins', type=int, default=64,
+                     help='voxels per axis (binned estimator)')
     grp.add_argument(
         '--cube-size',
         type=float,
@@ -63,7 +79,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     grp.add_argument('--gamma', type=float, default=1.0)
     grp.add_argument('--delta', type=float, default=0.5)
     grp.add_argument(
-        '--affinity-mode', choices=['distance', 'literal'], default='distance')
+        '--affinity-mode', choices=['distance', 'scaled', 'literal'],
+        help='MI -> distance for Eq. 11 (default: scaled for ksg, distance '
+        'for binned)')
     grp.add_argument(
         '--bias-correction', choices=['shuffle', 'none'], default='shuffle',
         help='subtract the MI of a shuffled pair (removes the small-sample '
@@ -71,8 +89,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     grp.add_argument('--seed', type=int, default=0)
     grp.add_argument(
         '--group-order',
-        help='comma-separated permutation of the groups as found '
-        '(groups are first sorted by their smallest joint)')
+        help='comma-separated permutation of the groups as found (they are '
+        'emitted sorted by their smallest joint): 2,0,1 writes the third '
+        'group first')
+    parser.add_argument('--comment', default='',
+                        help='free text stored as "comment" in the JSON')
     parser.add_argument('--png', help='MI matrix figure (default: OUT.png)')
     return parser.parse_args(argv)
 
@@ -135,6 +156,15 @@ def load_world_joints(dataset) -> Tuple[np.ndarray, List[str]]:
     return np.stack(joints), names
 
 
+def unique_poses(joints: np.ndarray) -> np.ndarray:
+    """Drop repeated poses (a frame seen by several cameras gives the same
+    global-frame pose up to rounding), keeping the first of each."""
+    scale = max(float(np.abs(joints).max()), 1e-12)
+    keys = np.round(joints.reshape(len(joints), -1) / scale, 6)
+    _, first = np.unique(keys, axis=0, return_index=True)
+    return joints[np.sort(first)]
+
+
 def save_png_atomic(mi: np.ndarray, names: List[str], groups, path: str,
                     title: str) -> None:
     """Plot the MI matrix with group boundaries; write it atomically."""
@@ -174,14 +204,20 @@ def main(argv: Optional[List[str]] = None) -> None:
                                  reorder_groups, validate_groups,
                                  write_json_atomic)
     dataset = build_dataset(args)
-    joints, names = load_world_joints(dataset)
+    all_joints, names = load_world_joints(dataset)
+    joints = unique_poses(all_joints)
     k = joints.shape[1]
     if not 1 <= args.num_groups <= k:
         sys.exit(f'error: --num-groups must be in [1, {k}]')
+    if args.estimator == 'ksg' and not 1 <= args.k < len(joints):
+        sys.exit(f'error: --k must be in [1, {len(joints) - 1}] for '
+                 f'{len(joints)} distinct poses, got {args.k}')
 
     result = mutual_information_groups(
         joints,
         args.num_groups,
+        estimator=args.estimator,
+        k=args.k,
         bins=args.bins,
         cube_size=args.cube_size,
         gamma=args.gamma,
@@ -190,20 +226,32 @@ def main(argv: Optional[List[str]] = None) -> None:
         bias_correction=args.bias_correction,
         seed=args.seed,
         progress=True)
-    groups = (result['groups'] if args.strategy == 'mi' else
-              even_split_groups(k, args.num_groups))
+    found = (result['groups'] if args.strategy == 'mi' else
+             even_split_groups(k, args.num_groups))
+    order = list(range(len(found)))
     if args.group_order:
         try:
             order = [int(i) for i in args.group_order.split(',')]
-            groups = reorder_groups(groups, order)
+            groups = reorder_groups(found, order)
         except ValueError as e:
             sys.exit(f'error: --group-order: {e}')
+    else:
+        groups = [list(g) for g in found]
     groups = validate_groups(groups, k)
 
+    command = ' '.join(
+        ['python', 'tools/analysis/group_parts.py'] +
+        [shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv)])
     data = dict(
         format='mmposenas.part_groups/v1',
+        comment=args.comment,
+        command=command,
         strategy='mutual_information' if args.strategy == 'mi' else
         'even_split',
+        # groups as found (sorted by smallest joint) and the permutation
+        # applied to them: groups[i] = groups_as_found[group_order[i]]
+        groups_as_found=found,
+        group_order=order,
         num_joints=k,
         num_groups=len(groups),
         groups=groups,
@@ -213,25 +261,29 @@ def main(argv: Optional[List[str]] = None) -> None:
                                     6).tolist(),
         affinity=np.round(result['affinity'], 6).tolist(),
         params=dict(
-            bins=args.bins,
-            cube_size_mm=float(result['cube_size']),
+            estimator=args.estimator,
+            k=args.k if args.estimator == 'ksg' else None,
+            bins=args.bins if args.estimator == 'binned' else None,
+            cube_size=(None if result['cube_size'] is None else float(
+                result['cube_size'])),
             gamma=args.gamma,
             delta=args.delta,
-            affinity_mode=args.affinity_mode,
+            affinity_mode=result['affinity_mode'],
             bias_correction=args.bias_correction,
-            seed=args.seed,
-            group_order=args.group_order),
+            seed=args.seed),
         data=dict(
             config=args.config,
             ann_file=getattr(dataset, '_ann_path', args.ann_file),
             subjects=dataset.subjects,
             frame_interval=dataset.frame_interval,
-            num_samples=int(len(joints))))
+            num_samples=int(len(all_joints)),
+            num_distinct_poses=int(len(joints))))
     write_json_atomic(data, args.out)
     png = args.png or osp.splitext(args.out)[0] + '.png'
     save_png_atomic(
         result['mutual_information'], names, groups, png,
-        f'{data["strategy"]}: {len(groups)} groups, {len(joints)} poses')
+        f'{data["strategy"]} ({args.estimator}): {len(groups)} groups, '
+        f'{len(joints)} poses')
     print(f'groups: {groups}')
     print(f'wrote {args.out} and {png}')
 
