@@ -51,8 +51,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                      '--dataset-key) is, or combines, Human36mImageDataset')
     src.add_argument(
         '--dataset-key',
-        default='train_dataloader.dataset',
-        help='dotted key of the dataset in --config')
+        nargs='+',
+        default=['train_dataloader.dataset'],
+        help='dotted key(s) of the dataset(s) in --config; the poses of '
+        'several are pooled (e.g. train_dataloader.dataset '
+        'arch_dataloader.dataset: all search subjects)')
     src.add_argument('--data-root', default='', help='root of the files')
     src.add_argument('--ann-file', help='MMPose H36M .npz annotation')
     src.add_argument('--camera-file', help='cameras.pkl with extrinsics')
@@ -98,26 +101,31 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def build_dataset(args: argparse.Namespace):
-    """Build the Human36mImageDataset to read 3D joints from."""
+def build_datasets(args: argparse.Namespace) -> list:
+    """Build the Human36mImageDataset(s) to read 3D joints from."""
     import mmposenas  # noqa: F401  (registers the dataset)
     from mmpose.registry import DATASETS
     if args.config:
         from mmengine.config import Config
         cfg = Config.fromfile(args.config)
-        node = cfg
-        for key in args.dataset_key.split('.'):
-            if key not in node:
-                sys.exit(f'error: {args.config} has no {args.dataset_key!r}')
-            node = node[key]
-        cfgs = node.get('datasets', [node])
-        cfgs = [c for c in cfgs if c.get('type') == 'Human36mImageDataset']
-        if not cfgs:
-            sys.exit(f'error: {args.dataset_key} in {args.config} is not '
-                     'and does not combine a Human36mImageDataset')
-        ds_cfg = cfgs[0].copy()
-        ds_cfg['pipeline'] = []
-        ds_cfg['test_mode'] = True
+        ds_cfgs = []
+        for dataset_key in args.dataset_key:
+            node = cfg
+            for key in dataset_key.split('.'):
+                if key not in node:
+                    sys.exit(f'error: {args.config} has no {dataset_key!r}')
+                node = node[key]
+            cfgs = node.get('datasets', [node])
+            cfgs = [c for c in cfgs
+                    if c.get('type') == 'Human36mImageDataset']
+            if not cfgs:
+                sys.exit(f'error: {dataset_key} in {args.config} is not '
+                         'and does not combine a Human36mImageDataset')
+            ds_cfg = cfgs[0].copy()
+            ds_cfg['pipeline'] = []
+            ds_cfg['test_mode'] = True
+            ds_cfgs.append(ds_cfg)
+        return [DATASETS.build(c) for c in ds_cfgs]
     else:
         if not (args.ann_file and args.camera_file):
             sys.exit('error: give --config, or --ann-file and --camera-file')
@@ -131,7 +139,7 @@ def build_dataset(args: argparse.Namespace):
             add_thorax=not args.no_thorax,
             pipeline=[],
             test_mode=True)
-    return DATASETS.build(ds_cfg)
+    return [DATASETS.build(ds_cfg)]
 
 
 def load_world_joints(dataset) -> Tuple[np.ndarray, List[str]]:
@@ -203,8 +211,12 @@ def main(argv: Optional[List[str]] = None) -> None:
     from mmposenas.parts import (even_split_groups, mutual_information_groups,
                                  reorder_groups, validate_groups,
                                  write_json_atomic)
-    dataset = build_dataset(args)
-    all_joints, names = load_world_joints(dataset)
+    datasets = build_datasets(args)
+    loaded = [load_world_joints(d) for d in datasets]
+    names = loaded[0][1]
+    if any(n != names for _, n in loaded):
+        sys.exit('error: the datasets have different joints')
+    all_joints = np.concatenate([j for j, _ in loaded])
     joints = unique_poses(all_joints)
     k = joints.shape[1]
     if not 1 <= args.num_groups <= k:
@@ -273,9 +285,12 @@ def main(argv: Optional[List[str]] = None) -> None:
             seed=args.seed),
         data=dict(
             config=args.config,
-            ann_file=getattr(dataset, '_ann_path', args.ann_file),
-            subjects=dataset.subjects,
-            frame_interval=dataset.frame_interval,
+            dataset_keys=args.dataset_key if args.config else None,
+            ann_files=[getattr(d, '_ann_path', args.ann_file)
+                       for d in datasets],
+            subjects=(None if any(d.subjects is None for d in datasets) else
+                      sorted({s for d in datasets for s in d.subjects})),
+            frame_interval=[d.frame_interval for d in datasets],
             num_samples=int(len(all_joints)),
             num_distinct_poses=int(len(joints))))
     write_json_atomic(data, args.out)

@@ -206,7 +206,7 @@ def test_groups_must_partition_the_joints():
 
 
 SMALL = dict(type='PartAwareNASBackbone', num_keypoints=18, depth_bins=2,
-             groups=[[0, 1, 2, 3, 4, 5, 6], [7, 8, 9, 10], list(range(11, 18))],
+             groups=[list(range(7)), [7, 8, 9, 10], list(range(11, 18))],
              stem_channels=4, channels=2, num_nodes=2, joint_channels=1)
 
 
