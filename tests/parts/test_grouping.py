@@ -266,3 +266,14 @@ def test_group_parts_cli_on_the_h36m_sample(tmp_path, capsys):
     assert net.groups == again['groups']
     with pytest.raises(SystemExit, match='--k must be in'):
         tool.main([str(tmp_path / 'x.json'), *SAMPLE, '--num-groups', '3'])
+
+
+def test_group_parts_drops_repeated_views_of_a_pose():
+    tool = _group_parts_tool()
+    rng = np.random.default_rng(0)
+    poses = rng.normal(size=(5, 18, 3)) * 300
+    views = np.concatenate([poses, poses + rng.normal(size=poses.shape) *
+                            1e-5, poses[:2] + 5.0])  # the last two differ
+    kept = tool.unique_poses(views)
+    np.testing.assert_array_equal(kept, np.concatenate([poses,
+                                                        poses[:2] + 5.0]))

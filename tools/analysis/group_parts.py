@@ -164,13 +164,22 @@ def load_world_joints(dataset) -> Tuple[np.ndarray, List[str]]:
     return np.stack(joints), names
 
 
-def unique_poses(joints: np.ndarray) -> np.ndarray:
-    """Drop repeated poses (a frame seen by several cameras gives the same
-    global-frame pose up to rounding), keeping the first of each."""
-    scale = max(float(np.abs(joints).max()), 1e-12)
-    keys = np.round(joints.reshape(len(joints), -1) / scale, 6)
-    _, first = np.unique(keys, axis=0, return_index=True)
-    return joints[np.sort(first)]
+def unique_poses(joints: np.ndarray, tol: float = 1e-4) -> np.ndarray:
+    """Drop repeated poses, keeping the first of each.
+
+    A frame seen by several cameras gives the same global-frame pose up to
+    the rounding of its camera-frame annotation; poses within ``tol`` times
+    the largest coordinate of each other (max-norm over all joints) count as
+    one.
+    """
+    from scipy.spatial import cKDTree
+    flat = joints.reshape(len(joints), -1)
+    scale = max(float(np.abs(flat).max()), 1e-12)
+    pairs = cKDTree(flat).query_pairs(tol * scale, p=np.inf,
+                                      output_type='ndarray')
+    repeated = np.zeros(len(flat), dtype=bool)
+    repeated[pairs.max(axis=1)] = True
+    return joints[~repeated]
 
 
 def save_png_atomic(mi: np.ndarray, names: List[str], groups, path: str,
