@@ -7,6 +7,7 @@ from .grouping import (MI_ESTIMATORS,  # noqa: F401
                        reorder_groups, resolve_groups, spectral_groups,
                        top_pair_share, validate_groups, voxelize,
                        write_json_atomic)
+from .genotype_groups import genotype_part_groups  # noqa: F401
 
 __all__ = [
     'MI_ESTIMATORS', 'affinity_from_mutual_information', 'even_split_groups',
@@ -14,5 +15,5 @@ __all__ = [
     'mutual_information', 'mutual_information_groups',
     'mutual_information_matrix', 'reorder_groups', 'resolve_groups',
     'spectral_groups', 'top_pair_share', 'validate_groups', 'voxelize',
-    'write_json_atomic'
+    'write_json_atomic', 'genotype_part_groups'
 ]

@@ -32,7 +32,8 @@ from mmengine.model import BaseModule
 from mmpose.registry import MODELS
 from torch import Tensor
 
-from mmposenas.parts import reorder_groups, resolve_groups
+from mmposenas.parts import (genotype_part_groups, reorder_groups,
+                              resolve_groups)
 from ..search import (ArchitectureParameters, Genotype, SearchableMixin,
                       SearchCell, derive_cell, resolve_op_names)
 
@@ -190,6 +191,8 @@ class PartAwareNASBackbone(BaseModule, SearchableMixin):
         if genotype is not None:
             fixed = Genotype.coerce(genotype, required=sorted(set(
                 self.layout)))
+            for cell_type in sorted(set(self.layout)):
+                fixed.check_cell(cell_type, num_inputs=2)
         self.groups = self._resolve_groups(groups, group_order, fixed,
                                            num_keypoints)
         self.num_keypoints = num_keypoints
@@ -269,12 +272,8 @@ class PartAwareNASBackbone(BaseModule, SearchableMixin):
                         num_keypoints: int) -> List[List[int]]:
         """``groups`` (reordered), or the genotype's; they must agree."""
         stored = None
-        if genotype is not None and 'part_groups' in genotype.extras:
-            try:
-                stored = resolve_groups(genotype.extras['part_groups'],
-                                        num_keypoints)
-            except ValueError as e:
-                raise ValueError(f'genotype extras.part_groups: {e}') from e
+        if genotype is not None:
+            stored = genotype_part_groups(genotype, num_keypoints)
         if stored is not None and (groups is None or isinstance(groups, int)):
             if group_order is not None:
                 raise ValueError(
@@ -298,18 +297,8 @@ class PartAwareNASBackbone(BaseModule, SearchableMixin):
 
     def _check_fusion_genotype(self, genotype: Genotype) -> None:
         """The fusion cell must have one node per group, all concatenated."""
-        fusion = genotype['fusion']
-        n = len(self.groups)
-        if fusion.num_nodes != n:
-            raise ValueError(
-                f'genotype cells.fusion.nodes has {fusion.num_nodes} nodes '
-                f'but there are {n} part groups')
-        expected = list(range(fusion.num_inputs, fusion.num_inputs + n))
-        if list(fusion.concat) != expected:
-            raise ValueError(
-                f'genotype cells.fusion.concat is {list(fusion.concat)}; a '
-                f'fusion cell outputs every group node in order, expected '
-                f'{expected}')
+        genotype.check_cell('fusion', num_nodes=len(self.groups),
+                            concat_all=True, purpose='one per part group')
 
     def forward(self, x: Tensor) -> Tuple[Tensor]:
         """Images to per-joint volumes.

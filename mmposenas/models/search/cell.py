@@ -82,6 +82,8 @@ class SearchCell(nn.Module):
             concatenation of the ``concat`` nodes (sum of their widths).
         affine (bool): BatchNorm affine parameters inside ops (DARTS search
             uses ``False``).
+        partial_channels (int): PC-DARTS K of the searchable edges (1: all
+            channels go through the mixed op).
     """
 
     def __init__(self, in_channels: Sequence[int], channels: int,
@@ -90,7 +92,7 @@ class SearchCell(nn.Module):
                  stride: int = 1,
                  input_resample: Optional[Sequence[float]] = None,
                  node_channels: Optional[Sequence[int]] = None,
-                 affine: bool = True) -> None:
+                 affine: bool = True, partial_channels: int = 1) -> None:
         super().__init__()
         if (op_names is None) == (genotype is None):
             raise ValueError('SearchCell needs exactly one of op_names '
@@ -148,7 +150,8 @@ class SearchCell(nn.Module):
                 self.adapters[key] = ReLUConvBN(
                     self.state_channels[j], width, 1, 1, 0, affine=affine)
             self.edges.append(
-                MixedOp(self.op_names, width, width, s, affine)
+                MixedOp(self.op_names, width, width, s, affine,
+                        partial_channels)
                 if op is None else build_op(op, width, width, s, affine))
             self.edge_index.append((i, j))
         self.out_channels = int(
@@ -166,9 +169,15 @@ class SearchCell(nn.Module):
         """Edges of the searchable (fully connected) cell."""
         return num_cell_edges(self.num_nodes, self.num_inputs)
 
+    @property
+    def edge_groups(self) -> List[int]:
+        """Incoming edges of each node of the searchable cell."""
+        return [self.num_inputs + i for i in range(self.num_nodes)]
+
     def node_outputs(self, inputs: Sequence[Tensor],
                      weights: Optional[Tensor] = None,
-                     active: Optional[Sequence[Sequence[bool]]] = None
+                     active: Optional[Sequence[Sequence[bool]]] = None,
+                     edge_weights: Optional[Tensor] = None
                      ) -> List[Tensor]:
         """All node states: the preprocessed inputs then intermediate nodes.
 
@@ -181,6 +190,9 @@ class SearchCell(nn.Module):
                 flags of the ops to run (see
                 :meth:`ArchitectureParameters.active_ops`); all ops when
                 omitted.
+            edge_weights (Tensor, optional): (E,) PC-DARTS edge
+                normalisation weights (a softmax over each node's incoming
+                edges) multiplying the edge outputs.
 
         Returns:
             list[Tensor]: ``num_inputs + num_nodes`` tensors (B, C_s, H', W')
@@ -205,6 +217,8 @@ class SearchCell(nn.Module):
                 if self.searchable:
                     out = edge(x, weights[k],
                                None if active is None else active[k])
+                    if edge_weights is not None:
+                        out = edge_weights[k] * out
                 else:
                     out = edge(x)
                 sums[i] = out if sums[i] is None else sums[i] + out
@@ -214,7 +228,8 @@ class SearchCell(nn.Module):
 
     def forward(self, inputs: Sequence[Tensor],
                 weights: Optional[Tensor] = None,
-                active: Optional[Sequence[Sequence[bool]]] = None) -> Tensor:
+                active: Optional[Sequence[Sequence[bool]]] = None,
+                edge_weights: Optional[Tensor] = None) -> Tensor:
         """Cell output: the concatenated ``concat`` nodes.
 
         Arguments as :meth:`node_outputs`.
@@ -222,5 +237,5 @@ class SearchCell(nn.Module):
         Returns:
             Tensor: (B, out_channels, H', W').
         """
-        states = self.node_outputs(inputs, weights, active)
+        states = self.node_outputs(inputs, weights, active, edge_weights)
         return torch.cat([states[c] for c in self.concat], dim=1)
