@@ -5,12 +5,21 @@ Two strategies (seed paper, Sec. "part grouping"):
 * Strategy I (:func:`even_split_groups`): the joints in a given order
   (default: the dataset order, i.e. MMPose's H36M order) split into
   ``num_groups`` contiguous groups as evenly as possible.
-* Strategy II (:func:`mutual_information_groups`): joints in a
-  pelvis-centred global frame are voxelised into a cube of ``bins ** 3``
-  cells; the pairwise mutual information of the per-joint voxel
-  distributions (Eq. 10, with a shuffle bias correction) gives an affinity
-  (Eq. 11, on the normalised information distance) that spectral
-  clustering partitions into ``num_groups`` groups.
+* Strategy II (:func:`mutual_information_groups`): the pairwise mutual
+  information of the joints' 3D positions in a pelvis-centred global frame
+  gives an affinity (the heat kernel of Eq. 11 on an MI-derived distance)
+  that spectral clustering partitions into ``num_groups`` groups. Two MI
+  estimators:
+
+  - ``'ksg'`` (default): the k-nearest-neighbour estimator of Kraskov,
+    Stögbauer and Grassberger (2004, their first algorithm, k = 5) on the
+    continuous positions (:func:`ksg_mutual_information_matrix`). Its bias
+    is small for a few thousand poses.
+  - ``'binned'``: the paper's Eq. 10 on ``bins ** 3`` voxels
+    (:func:`voxelize`, :func:`mutual_information_matrix`). With 64³ cells
+    and N poses the plug-in estimate is dominated by its upward bias
+    (every pair tends to ``log N``); a shuffle correction removes part of
+    it.
 
 A grouping is a list of groups, each a list of joint indices; it must be a
 partition of ``0 .. K-1`` (:func:`validate_groups`).  Backbones resolve their
@@ -28,6 +37,9 @@ import numpy as np
 from mmposenas.utils.io import atomic_write_text
 
 Groups = List[List[int]]
+
+#: MI estimators of :func:`mutual_information_groups`.
+MI_ESTIMATORS = ('ksg', 'binned')
 
 
 def validate_groups(groups: Sequence[Sequence[int]],
@@ -208,30 +220,141 @@ def mutual_information_matrix(voxels: np.ndarray,
     return mi
 
 
+def ksg_mutual_information(x: np.ndarray, y: np.ndarray,
+                           k: int = 5) -> float:
+    """Kraskov–Stögbauer–Grassberger MI estimate (nats), algorithm 1.
+
+    ``I = ψ(k) + ψ(N) − ⟨ψ(n_x + 1) + ψ(n_y + 1)⟩`` where, for every sample,
+    ``ε`` is the max-norm distance to its k-th neighbour in the joint space
+    and ``n_x`` (``n_y``) counts the other samples strictly closer than
+    ``ε`` in the x (y) space. Samples must be distinct (add a tiny jitter to
+    ties, see :func:`ksg_mutual_information_matrix`).
+
+    Args:
+        x (np.ndarray): ``(N, d_x)`` samples.
+        y (np.ndarray): ``(N, d_y)`` samples.
+        k (int): Neighbours (``1 <= k < N``). Defaults to 5.
+
+    Returns:
+        float: The estimate; it may be slightly negative for independent
+        variables.
+    """
+    from scipy.spatial import cKDTree
+    from scipy.special import digamma
+    x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
+    y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+    n = len(x)
+    if len(y) != n:
+        raise ValueError(f'x has {n} samples but y has {len(y)}')
+    if not 1 <= k < n:
+        raise ValueError(f'k must be in [1, N - 1] = [1, {n - 1}], got {k}')
+    joint = np.hstack([x, y])
+    eps = cKDTree(joint).query(joint, k=k + 1, p=np.inf)[0][:, k]
+    radius = np.nextafter(eps, 0)  # strictly closer than the k-th neighbour
+    # the counts include the sample itself, i.e. they are n_x + 1, n_y + 1
+    n_x = cKDTree(x).query_ball_point(
+        x, radius, p=np.inf, return_length=True)
+    n_y = cKDTree(y).query_ball_point(
+        y, radius, p=np.inf, return_length=True)
+    return float(digamma(k) + digamma(n) -
+                 np.mean(digamma(n_x) + digamma(n_y)))
+
+
+def ksg_mutual_information_matrix(joints: np.ndarray,
+                                  k: int = 5,
+                                  jitter: float = 1e-10,
+                                  seed: int = 0,
+                                  progress: bool = False) -> np.ndarray:
+    """Pairwise KSG mutual information of the joints' 3D positions.
+
+    Args:
+        joints (np.ndarray): ``(N, K, 3)`` pelvis-centred positions.
+        k (int): KSG neighbours (see :func:`ksg_mutual_information`).
+        jitter (float): Gaussian noise, relative to the overall spread of the
+            positions, added to break exact ties (duplicate poses); seeded.
+        seed (int): Seed of the jitter.
+        progress (bool): Show a tqdm bar over the joint pairs.
+
+    Returns:
+        np.ndarray: ``(K, K)`` symmetric MI in nats, clipped at 0, with a
+        zero diagonal (the self-information of a continuous position is
+        infinite). A joint without spread (the pelvis at the origin) has 0
+        with every joint.
+    """
+    joints = np.asarray(joints, dtype=np.float64)
+    if joints.ndim != 3 or joints.shape[-1] != 3:
+        raise ValueError(f'joints must be (N, K, 3), got {joints.shape}')
+    if not np.isfinite(joints).all():
+        raise ValueError('joints contain NaN or inf')
+    n, num_joints = joints.shape[:2]
+    scale = float(joints.std())
+    if scale == 0:
+        return np.zeros((num_joints, num_joints))
+    rng = np.random.default_rng(seed)
+    spread = joints.std(axis=0).max(axis=-1)  # (K,)
+    constant = spread <= 1e-9 * scale
+    noisy = joints + rng.normal(0, jitter * scale, size=joints.shape)
+    mi = np.zeros((num_joints, num_joints))
+    pairs = [(a, b) for a in range(num_joints)
+             for b in range(a + 1, num_joints)
+             if not (constant[a] or constant[b])]
+    if progress:
+        from tqdm import tqdm
+        pairs = tqdm(pairs, desc='mutual information (KSG)', unit='pair')
+    for a, b in pairs:
+        value = ksg_mutual_information(noisy[:, a], noisy[:, b], k=k)
+        mi[a, b] = mi[b, a] = max(value, 0.0)
+    return mi
+
+
+def top_pair_share(mi: np.ndarray, pairs: Iterable[Sequence[int]],
+                   num_top: Optional[int] = None) -> float:
+    """Share of ``pairs`` among the ``num_top`` highest-MI joint pairs.
+
+    E.g. the bone share: ``pairs`` the parent–child bones, ``num_top`` their
+    number; 1.0 means the strongest dependencies are exactly the bones.
+
+    Args:
+        mi (np.ndarray): ``(K, K)`` symmetric MI (the diagonal is ignored).
+        pairs (iterable): Unordered joint pairs.
+        num_top (int, optional): Defaults to the number of ``pairs``.
+    """
+    wanted = {tuple(sorted((int(a), int(b)))) for a, b in pairs}
+    num_top = len(wanted) if num_top is None else int(num_top)
+    k = mi.shape[0]
+    ranked = sorted(((mi[a, b], a, b) for a in range(k)
+                     for b in range(a + 1, k)), key=lambda t: -t[0])
+    top = [(a, b) for _, a, b in ranked[:num_top]]
+    return sum(p in wanted for p in top) / max(num_top, 1)
+
+
 def affinity_from_mutual_information(mi: np.ndarray,
                                      gamma: float = 1.0,
                                      delta: float = 0.5,
                                      mode: str = 'distance') -> np.ndarray:
     """Heat-kernel affinity of seed Eq. 11, ``exp(-gamma d^2 / (2 delta^2))``.
 
-    Eq. 11 is the heat kernel that turns a *distance* into an affinity.  MI is
-    a similarity in nats, so with ``mode='distance'`` (default) ``d`` is the
-    normalised information distance ``d_ij = 1 - I_ij / sqrt(H_i H_j)`` in
-    ``[0, 1]`` (``H_i = I_ii``): strongly dependent joints get affinity near
-    1 and are grouped together, and ``delta = 0.5`` is on the scale of
-    ``d``.  ``mode='literal'`` puts the raw MI in place of ``d`` as printed,
-    which gives *independent* joints the highest affinity; it is kept only
-    for comparison.
+    Eq. 11 is the heat kernel that turns a *distance* into an affinity. MI is
+    a similarity in nats, so ``d`` is a distance in ``[0, 1]`` derived from
+    it and ``delta = 0.5`` is on its scale:
+
+    * ``'distance'``: the normalised information distance
+      ``d_ij = 1 - I_ij / sqrt(H_i H_j)`` with the entropies ``H_i = I_ii`` on
+      the diagonal (binned estimator);
+    * ``'scaled'``: ``d_ij = 1 - I_ij / max_{a != b} I_ab`` (continuous
+      estimators such as KSG, whose diagonal is not an entropy);
+    * ``'literal'``: the raw MI in place of ``d`` as printed, which gives
+      *independent* joints the highest affinity; kept only for comparison.
 
     Args:
-        mi (np.ndarray): ``(K, K)`` MI matrix with entropies on the diagonal.
+        mi (np.ndarray): ``(K, K)`` symmetric MI matrix.
         gamma (float): Defaults to 1.
         delta (float): Defaults to 0.5.
-        mode (str): ``'distance'`` or ``'literal'``.
+        mode (str): ``'distance'``, ``'scaled'`` or ``'literal'``.
 
     Returns:
         np.ndarray: ``(K, K)`` symmetric affinity with ones on the diagonal
-        (``'distance'``).
+        (``'distance'``, ``'scaled'``).
     """
     mi = np.asarray(mi, dtype=np.float64)
     if mode == 'distance':
@@ -239,10 +362,17 @@ def affinity_from_mutual_information(mi: np.ndarray,
         nmi = np.clip(mi / np.outer(h, h), 0.0, 1.0)
         np.fill_diagonal(nmi, 1.0)
         d = 1.0 - nmi
+    elif mode == 'scaled':
+        off = mi[~np.eye(len(mi), dtype=bool)]
+        top = float(off.max()) if off.size else 0.0
+        d = 1.0 - np.clip(mi / top, 0.0, 1.0) if top > 0 else np.ones_like(
+            mi)
+        np.fill_diagonal(d, 0.0)
     elif mode == 'literal':
         d = mi
     else:
-        raise ValueError(f"mode must be 'distance' or 'literal', got {mode!r}")
+        raise ValueError(f"mode must be 'distance', 'scaled' or 'literal', "
+                         f'got {mode!r}')
     return np.exp(-gamma * d**2 / (2 * delta**2))
 
 
@@ -272,44 +402,86 @@ def spectral_groups(affinity: np.ndarray,
 
 def mutual_information_groups(joints: np.ndarray,
                               num_groups: int,
+                              estimator: str = 'ksg',
+                              k: int = 5,
                               bins: int = 64,
                               cube_size: Optional[float] = None,
                               gamma: float = 1.0,
                               delta: float = 0.5,
-                              affinity_mode: str = 'distance',
+                              affinity_mode: Optional[str] = None,
                               bias_correction: str = 'shuffle',
                               seed: int = 0,
                               progress: bool = False) -> dict:
     """Strategy II: group joints by mutual information.
 
+    Joints without spread (the pelvis at the origin of a pelvis-centred
+    frame) carry no information; they are left out of the clustering and
+    join the group of the joint closest to them on average.
+
     Args:
         joints (np.ndarray): ``(N, K, 3)`` pelvis-centred joints in a global
             frame.
         num_groups (int): Number of groups ``N_g``.
+        estimator (str): ``'ksg'`` (default; ``k`` neighbours) or
+            ``'binned'`` (seed Eq. 10 on ``bins ** 3`` voxels of a cube of
+            edge ``cube_size``, with ``bias_correction``).
+        k (int): KSG neighbours.
         bins, cube_size: see :func:`voxelize`.
-        gamma, delta, affinity_mode: see
-            :func:`affinity_from_mutual_information`.
+        gamma, delta: see :func:`affinity_from_mutual_information`.
+        affinity_mode (str, optional): Defaults to ``'scaled'`` for KSG and
+            ``'distance'`` for the binned estimator.
         bias_correction (str): see :func:`mutual_information_matrix`.
-        seed (int): Random state of the permutation and the clustering.
+        seed (int): Random state of the jitter / permutation and of the
+            clustering.
         progress (bool): Show a progress bar.
 
     Returns:
-        dict: ``groups`` (list of lists), ``mutual_information`` ``(K, K)``,
-        ``affinity`` ``(K, K)`` and ``cube_size``.
+        dict: ``groups`` (list of lists, canonical order: by smallest joint),
+        ``mutual_information`` ``(K, K)``, ``affinity`` ``(K, K)``,
+        ``affinity_mode`` and ``cube_size`` (binned estimator, else None).
     """
+    if estimator not in MI_ESTIMATORS:
+        raise ValueError(f'estimator must be one of {MI_ESTIMATORS}, got '
+                         f'{estimator!r}')
     joints = np.asarray(joints, dtype=np.float64)
-    if cube_size is None:
-        cube_size = 2 * float(np.abs(joints).max()) * (1 + 1e-6)
-    voxels = voxelize(joints, bins=bins, cube_size=cube_size)
-    mi = mutual_information_matrix(
-        voxels, bias_correction=bias_correction, seed=seed, progress=progress)
+    if joints.ndim != 3 or joints.shape[-1] != 3:
+        raise ValueError(f'joints must be (N, K, 3), got {joints.shape}')
+    num_joints = joints.shape[1]
+    if estimator == 'ksg':
+        mi = ksg_mutual_information_matrix(
+            joints, k=k, seed=seed, progress=progress)
+    else:
+        if cube_size is None:
+            cube_size = 2 * float(np.abs(joints).max()) * (1 + 1e-6)
+        voxels = voxelize(joints, bins=bins, cube_size=cube_size)
+        mi = mutual_information_matrix(
+            voxels, bias_correction=bias_correction, seed=seed,
+            progress=progress)
+    affinity_mode = affinity_mode or ('scaled' if estimator == 'ksg' else
+                                      'distance')
     affinity = affinity_from_mutual_information(
         mi, gamma=gamma, delta=delta, mode=affinity_mode)
-    groups = spectral_groups(affinity, num_groups, seed=seed)
+
+    spread = joints.std(axis=0).max(axis=-1)
+    constant = spread <= 1e-9 * max(float(joints.std()), 1e-300)
+    varying = np.flatnonzero(~constant)
+    if len(varying) < num_groups:
+        raise ValueError(f'only {len(varying)} joints vary; cannot form '
+                         f'{num_groups} groups')
+    sub = spectral_groups(affinity[np.ix_(varying, varying)], num_groups,
+                          seed=seed)
+    groups = [[int(varying[j]) for j in g] for g in sub]
+    for c in np.flatnonzero(constant):
+        dist = np.linalg.norm(joints - joints[:, c:c + 1], axis=-1).mean(0)
+        nearest = int(varying[np.argmin(dist[varying])])
+        target = next(g for g in groups if nearest in g)
+        target.append(int(c))
+    groups = sorted((sorted(g) for g in groups), key=min)
     return dict(
-        groups=validate_groups(groups, joints.shape[1]),
+        groups=validate_groups(groups, num_joints),
         mutual_information=mi,
         affinity=affinity,
+        affinity_mode=affinity_mode,
         cube_size=cube_size)
 
 

@@ -3,15 +3,24 @@
 Strategy I (``--strategy even``) splits the dataset joint order evenly into
 ``--num-groups`` groups; Strategy II (``--strategy mi``, default) moves the
 joints of every sample to the global frame with the camera extrinsics,
-centres them on the pelvis, voxelises a body-circumscribing cube into
-``--bins``^3 cells, computes the pairwise mutual information of the joints'
-voxel distributions (shuffle bias-corrected) and partitions the joints by
-spectral clustering of the heat-kernel affinity (gamma=1, delta=0.5) of the
-normalised information distance.
+centres them on the pelvis, drops duplicate poses (the same frame seen by
+several cameras), estimates the pairwise mutual information of the joints'
+3D positions and partitions the joints by spectral clustering of the
+heat-kernel affinity (Eq. 11, gamma=1, delta=0.5) of an MI-derived distance.
+MI estimators (``--estimator``): ``ksg`` (default; k-nearest neighbours,
+``--k 5``, on the continuous positions) or ``binned`` (the paper's Eq. 10 on
+``--bins``^3 voxels of a body-circumscribing cube, shuffle bias-corrected).
+
+Group order: the groups are emitted sorted by their smallest joint index
+(joints ascending inside a group); ``--group-order 2,0,1`` writes
+``[groups[2], groups[0], groups[1]]`` instead. The backbone assigns the
+groups to fusion nodes in the order of the file (or of its own
+``group_order`` option).
 
 Writes a JSON (``groups``: list of joint-index lists, read by
-``mmposenas.parts.resolve_groups`` / ``load_groups``) and a PNG of the MI
-matrix, both atomically.
+``mmposenas.parts.resolve_groups`` / ``load_groups``; ``command``: how it was
+made; ``comment``: ``--comment``) and a PNG of the MI matrix, both
+atomically.
 
 Example::
 
@@ -24,6 +33,7 @@ Example::
 import argparse
 import io
 import os.path as osp
+import shlex
 import sys
 from typing import List, Optional, Tuple
 
@@ -41,8 +51,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                      '--dataset-key) is, or combines, Human36mImageDataset')
     src.add_argument(
         '--dataset-key',
-        default='train_dataloader.dataset',
-        help='dotted key of the dataset in --config')
+        nargs='+',
+        default=['train_dataloader.dataset'],
+        help='dotted key(s) of the dataset(s) in --config; the poses of '
+        'several are pooled (e.g. train_dataloader.dataset '
+        'arch_dataloader.dataset: all search subjects)')
     src.add_argument('--data-root', default='', help='root of the files')
     src.add_argument('--ann-file', help='MMPose H36M .npz annotation')
     src.add_argument('--camera-file', help='cameras.pkl with extrinsics')
@@ -55,7 +68,13 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     grp = parser.add_argument_group('grouping')
     grp.add_argument('--strategy', choices=['mi', 'even'], default='mi')
     grp.add_argument('--num-groups', type=int, required=True)
-    grp.add_argument('--bins', type=int, default=64)
+    grp.add_argument(
+        '--estimator', choices=['ksg', 'binned'], default='ksg',
+        help='MI estimator: k-nearest neighbours on the positions (default) '
+        'or the paper\'s voxel histogram (Eq. 10)')
+    grp.add_argument('--k', type=int, default=5, help='KSG neighbours')
+    grp.add_argument('--bins', type=int, default=64,
+                     help='voxels per axis (binned estimator)')
     grp.add_argument(
         '--cube-size',
         type=float,
@@ -63,7 +82,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     grp.add_argument('--gamma', type=float, default=1.0)
     grp.add_argument('--delta', type=float, default=0.5)
     grp.add_argument(
-        '--affinity-mode', choices=['distance', 'literal'], default='distance')
+        '--affinity-mode', choices=['distance', 'scaled', 'literal'],
+        help='MI -> distance for Eq. 11 (default: scaled for ksg, distance '
+        'for binned)')
     grp.add_argument(
         '--bias-correction', choices=['shuffle', 'none'], default='shuffle',
         help='subtract the MI of a shuffled pair (removes the small-sample '
@@ -71,32 +92,40 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     grp.add_argument('--seed', type=int, default=0)
     grp.add_argument(
         '--group-order',
-        help='comma-separated permutation of the groups as found '
-        '(groups are first sorted by their smallest joint)')
+        help='comma-separated permutation of the groups as found (they are '
+        'emitted sorted by their smallest joint): 2,0,1 writes the third '
+        'group first')
+    parser.add_argument('--comment', default='',
+                        help='free text stored as "comment" in the JSON')
     parser.add_argument('--png', help='MI matrix figure (default: OUT.png)')
     return parser.parse_args(argv)
 
 
-def build_dataset(args: argparse.Namespace):
-    """Build the Human36mImageDataset to read 3D joints from."""
+def build_datasets(args: argparse.Namespace) -> list:
+    """Build the Human36mImageDataset(s) to read 3D joints from."""
     import mmposenas  # noqa: F401  (registers the dataset)
     from mmpose.registry import DATASETS
     if args.config:
         from mmengine.config import Config
         cfg = Config.fromfile(args.config)
-        node = cfg
-        for key in args.dataset_key.split('.'):
-            if key not in node:
-                sys.exit(f'error: {args.config} has no {args.dataset_key!r}')
-            node = node[key]
-        cfgs = node.get('datasets', [node])
-        cfgs = [c for c in cfgs if c.get('type') == 'Human36mImageDataset']
-        if not cfgs:
-            sys.exit(f'error: {args.dataset_key} in {args.config} is not '
-                     'and does not combine a Human36mImageDataset')
-        ds_cfg = cfgs[0].copy()
-        ds_cfg['pipeline'] = []
-        ds_cfg['test_mode'] = True
+        ds_cfgs = []
+        for dataset_key in args.dataset_key:
+            node = cfg
+            for key in dataset_key.split('.'):
+                if key not in node:
+                    sys.exit(f'error: {args.config} has no {dataset_key!r}')
+                node = node[key]
+            cfgs = node.get('datasets', [node])
+            cfgs = [c for c in cfgs
+                    if c.get('type') == 'Human36mImageDataset']
+            if not cfgs:
+                sys.exit(f'error: {dataset_key} in {args.config} is not '
+                         'and does not combine a Human36mImageDataset')
+            ds_cfg = cfgs[0].copy()
+            ds_cfg['pipeline'] = []
+            ds_cfg['test_mode'] = True
+            ds_cfgs.append(ds_cfg)
+        return [DATASETS.build(c) for c in ds_cfgs]
     else:
         if not (args.ann_file and args.camera_file):
             sys.exit('error: give --config, or --ann-file and --camera-file')
@@ -110,7 +139,7 @@ def build_dataset(args: argparse.Namespace):
             add_thorax=not args.no_thorax,
             pipeline=[],
             test_mode=True)
-    return DATASETS.build(ds_cfg)
+    return [DATASETS.build(ds_cfg)]
 
 
 def load_world_joints(dataset) -> Tuple[np.ndarray, List[str]]:
@@ -133,6 +162,24 @@ def load_world_joints(dataset) -> Tuple[np.ndarray, List[str]]:
     meta = dataset.metainfo
     names = [meta['keypoint_id2name'][k] for k in range(meta['num_keypoints'])]
     return np.stack(joints), names
+
+
+def unique_poses(joints: np.ndarray, tol: float = 1e-4) -> np.ndarray:
+    """Drop repeated poses, keeping the first of each.
+
+    A frame seen by several cameras gives the same global-frame pose up to
+    the rounding of its camera-frame annotation; poses within ``tol`` times
+    the largest coordinate of each other (max-norm over all joints) count as
+    one.
+    """
+    from scipy.spatial import cKDTree
+    flat = joints.reshape(len(joints), -1)
+    scale = max(float(np.abs(flat).max()), 1e-12)
+    pairs = cKDTree(flat).query_pairs(tol * scale, p=np.inf,
+                                      output_type='ndarray')
+    repeated = np.zeros(len(flat), dtype=bool)
+    repeated[pairs.max(axis=1)] = True
+    return joints[~repeated]
 
 
 def save_png_atomic(mi: np.ndarray, names: List[str], groups, path: str,
@@ -173,15 +220,25 @@ def main(argv: Optional[List[str]] = None) -> None:
     from mmposenas.parts import (even_split_groups, mutual_information_groups,
                                  reorder_groups, validate_groups,
                                  write_json_atomic)
-    dataset = build_dataset(args)
-    joints, names = load_world_joints(dataset)
+    datasets = build_datasets(args)
+    loaded = [load_world_joints(d) for d in datasets]
+    names = loaded[0][1]
+    if any(n != names for _, n in loaded):
+        sys.exit('error: the datasets have different joints')
+    all_joints = np.concatenate([j for j, _ in loaded])
+    joints = unique_poses(all_joints)
     k = joints.shape[1]
     if not 1 <= args.num_groups <= k:
         sys.exit(f'error: --num-groups must be in [1, {k}]')
+    if args.estimator == 'ksg' and not 1 <= args.k < len(joints):
+        sys.exit(f'error: --k must be in [1, {len(joints) - 1}] for '
+                 f'{len(joints)} distinct poses, got {args.k}')
 
     result = mutual_information_groups(
         joints,
         args.num_groups,
+        estimator=args.estimator,
+        k=args.k,
         bins=args.bins,
         cube_size=args.cube_size,
         gamma=args.gamma,
@@ -190,20 +247,32 @@ def main(argv: Optional[List[str]] = None) -> None:
         bias_correction=args.bias_correction,
         seed=args.seed,
         progress=True)
-    groups = (result['groups'] if args.strategy == 'mi' else
-              even_split_groups(k, args.num_groups))
+    found = (result['groups'] if args.strategy == 'mi' else
+             even_split_groups(k, args.num_groups))
+    order = list(range(len(found)))
     if args.group_order:
         try:
             order = [int(i) for i in args.group_order.split(',')]
-            groups = reorder_groups(groups, order)
+            groups = reorder_groups(found, order)
         except ValueError as e:
             sys.exit(f'error: --group-order: {e}')
+    else:
+        groups = [list(g) for g in found]
     groups = validate_groups(groups, k)
 
+    command = ' '.join(
+        ['python', 'tools/analysis/group_parts.py'] +
+        [shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv)])
     data = dict(
         format='mmposenas.part_groups/v1',
+        comment=args.comment,
+        command=command,
         strategy='mutual_information' if args.strategy == 'mi' else
         'even_split',
+        # groups as found (sorted by smallest joint) and the permutation
+        # applied to them: groups[i] = groups_as_found[group_order[i]]
+        groups_as_found=found,
+        group_order=order,
         num_joints=k,
         num_groups=len(groups),
         groups=groups,
@@ -213,25 +282,32 @@ def main(argv: Optional[List[str]] = None) -> None:
                                     6).tolist(),
         affinity=np.round(result['affinity'], 6).tolist(),
         params=dict(
-            bins=args.bins,
-            cube_size_mm=float(result['cube_size']),
+            estimator=args.estimator,
+            k=args.k if args.estimator == 'ksg' else None,
+            bins=args.bins if args.estimator == 'binned' else None,
+            cube_size=(None if result['cube_size'] is None else float(
+                result['cube_size'])),
             gamma=args.gamma,
             delta=args.delta,
-            affinity_mode=args.affinity_mode,
+            affinity_mode=result['affinity_mode'],
             bias_correction=args.bias_correction,
-            seed=args.seed,
-            group_order=args.group_order),
+            seed=args.seed),
         data=dict(
             config=args.config,
-            ann_file=getattr(dataset, '_ann_path', args.ann_file),
-            subjects=dataset.subjects,
-            frame_interval=dataset.frame_interval,
-            num_samples=int(len(joints))))
+            dataset_keys=args.dataset_key if args.config else None,
+            ann_files=[getattr(d, '_ann_path', args.ann_file)
+                       for d in datasets],
+            subjects=(None if any(d.subjects is None for d in datasets) else
+                      sorted({s for d in datasets for s in d.subjects})),
+            frame_interval=[d.frame_interval for d in datasets],
+            num_samples=int(len(all_joints)),
+            num_distinct_poses=int(len(joints))))
     write_json_atomic(data, args.out)
     png = args.png or osp.splitext(args.out)[0] + '.png'
     save_png_atomic(
         result['mutual_information'], names, groups, png,
-        f'{data["strategy"]}: {len(groups)} groups, {len(joints)} poses')
+        f'{data["strategy"]} ({args.estimator}): {len(groups)} groups, '
+        f'{len(joints)} poses')
     print(f'groups: {groups}')
     print(f'wrote {args.out} and {png}')
 

@@ -6,12 +6,15 @@ One class covers the cell types of all methods through arguments:
 * reduction: ``stride=2`` on the edges leaving the input nodes;
 * fusion / upsampling: ``input_resample=(2, 2)`` upsamples the inputs ×2 in
   their preprocessing, and ``node_channels`` gives each intermediate node its
-  own output channel count through a 1×1 convolution (e.g. the volumetric
-  heatmaps of one group of body parts).
+  own width (e.g. the volumetric heatmaps of one group of body parts).
 
 Each input is first preprocessed to ``channels`` channels at the node
 resolution (``input_resample`` per input: 1 = same, 0.5 = factorized reduce,
-2 or 4 = 1×1 conv then bilinear upsampling).
+2 or 4 = 1×1 conv then bilinear upsampling). Intermediate nodes have
+``channels`` channels too unless ``node_channels`` sets a width per node; an
+edge between two nodes of different widths then starts with a 1×1
+ReLU-Conv-BN adapter (``adapters['<node>_<source>']``) and its op runs at the
+width of the node it feeds. Edges between nodes of equal width have none.
 """
 from typing import Dict, List, Optional, Sequence
 
@@ -64,7 +67,8 @@ class SearchCell(nn.Module):
 
     Args:
         in_channels (Sequence[int]): Channels of each input node's source.
-        channels (int): Channels C of every node inside the cell.
+        channels (int): Channels C of the preprocessed input nodes (and of
+            every intermediate node without ``node_channels``).
         op_names (Sequence[str], optional): Candidate ops (searchable cell).
         genotype (CellGenotype, optional): Derived ops (fixed cell).
         num_nodes (int): Intermediate nodes of a searchable cell (a fixed cell
@@ -72,9 +76,10 @@ class SearchCell(nn.Module):
         stride (int): Stride of the edges leaving the input nodes.
         input_resample (Sequence[float], optional): Resample factor per input
             (default 1 each).
-        node_channels (Sequence[int], optional): Output channels of each
-            concatenated node after its own 1×1 conv; without it the output is
-            the plain concatenation (C × len(concat) channels).
+        node_channels (Sequence[int], optional): Width of each intermediate
+            node (``num_nodes`` entries). An edge whose source width differs
+            from its node's width gets a 1×1 adapter; the output is the
+            concatenation of the ``concat`` nodes (sum of their widths).
         affine (bool): BatchNorm affine parameters inside ops (DARTS search
             uses ``False``).
         partial_channels (int): PC-DARTS K of the searchable edges (1: all
@@ -111,42 +116,57 @@ class SearchCell(nn.Module):
             for c, f in zip(in_channels, resample)
         ])
 
+        if node_channels is None:
+            node_channels = [channels] * num_nodes
+        node_channels = [int(c) for c in node_channels]
+        if len(node_channels) != num_nodes or any(c < 1
+                                                   for c in node_channels):
+            raise ValueError(
+                f'node_channels must give a positive width for each of the '
+                f'{num_nodes} intermediate nodes, got {node_channels}')
+        # width of every state: the input nodes, then the intermediate nodes
+        self.state_channels = [channels] * num_inputs + node_channels
+
         self.edges = nn.ModuleList()
         # (node, input node) of every edge, in the order of self.edges.
         self.edge_index: List[tuple] = []
         # op name of every edge of a fixed cell (None: searchable cell).
         self.edge_ops: Optional[List[str]] = None if genotype is None else []
+        # 1x1 width adapters, keyed '<node>_<source state>' (the same key in a
+        # supernet and in a fixed cell derived from it).
+        self.adapters = nn.ModuleDict()
         if self.searchable:
             self.op_names = list(op_names)
             self.concat = list(range(num_inputs, num_inputs + num_nodes))
-            for i in range(num_nodes):
-                for j in range(num_inputs + i):
-                    s = stride if j < num_inputs else 1
-                    self.edges.append(
-                        MixedOp(self.op_names, channels, channels, s, affine,
-                                partial_channels))
-                    self.edge_index.append((i, j))
+            edges = [(i, j, None) for i in range(num_nodes)
+                     for j in range(num_inputs + i)]
         else:
             self.concat = list(genotype.concat)
-            for i, node in enumerate(genotype.nodes):
-                for op, j in node:
-                    s = stride if j < num_inputs else 1
-                    self.edges.append(
-                        build_op(op, channels, channels, s, affine))
-                    self.edge_index.append((i, j))
-                    self.edge_ops.append(op)
+            edges = [(i, j, op) for i, node in enumerate(genotype.nodes)
+                     for op, j in node]
+        for i, j, op in edges:
+            s = stride if j < num_inputs else 1
+            width = node_channels[i]
+            key = self.adapter_key(i, j)
+            if self.state_channels[j] != width and key not in self.adapters:
+                self.adapters[key] = ReLUConvBN(
+                    self.state_channels[j], width, 1, 1, 0, affine=affine)
+            self.edges.append(
+                MixedOp(self.op_names, width, width, s, affine,
+                        partial_channels)
+                if op is None else build_op(op, width, width, s, affine))
+            self.edge_index.append((i, j))
+            if op is not None:
+                self.edge_ops.append(op)
+        self.out_channels = int(
+            sum(self.state_channels[c] for c in self.concat))
 
-        if node_channels is not None:
-            if len(node_channels) != len(self.concat):
-                raise ValueError(
-                    f'node_channels has {len(node_channels)} entries for '
-                    f'{len(self.concat)} concatenated nodes')
-            self.node_projections = nn.ModuleList(
-                [nn.Conv2d(channels, c, 1) for c in node_channels])
-            self.out_channels = int(sum(node_channels))
-        else:
-            self.node_projections = None
-            self.out_channels = channels * len(self.concat)
+    @staticmethod
+    def adapter_key(node: int, source: int) -> str:
+        """Key in :attr:`adapters` of the edge into ``node`` from state
+        ``source`` (``node`` counts intermediate nodes from 0, ``source`` all
+        states, inputs first)."""
+        return f'{node}_{source}'
 
     @property
     def num_edges(self) -> int:
@@ -201,7 +221,7 @@ class SearchCell(nn.Module):
                 mapping[f'edges.{k}.{name}'] = src + name
         for name in fixed.state_dict():
             if not name.startswith('edges.'):
-                mapping[name] = name  # preprocess.*, node_projections.*
+                mapping[name] = name  # preprocess.*, adapters.*
         return mapping
 
     @property
@@ -230,7 +250,8 @@ class SearchCell(nn.Module):
                 edges) multiplying the edge outputs.
 
         Returns:
-            list[Tensor]: ``num_inputs + num_nodes`` tensors (B, C, H', W').
+            list[Tensor]: ``num_inputs + num_nodes`` tensors (B, C_s, H', W')
+            with ``C_s = state_channels[s]``.
         """
         if len(inputs) != self.num_inputs:
             raise ValueError(f'cell expects {self.num_inputs} inputs, got '
@@ -244,13 +265,17 @@ class SearchCell(nn.Module):
             while k < len(self.edges) and self.edge_index[k][0] == i:
                 j = self.edge_index[k][1]
                 edge = self.edges[k]
+                x = states[j]
+                key = self.adapter_key(i, j)
+                if key in self.adapters:
+                    x = self.adapters[key](x)
                 if self.searchable:
-                    out = edge(states[j], weights[k],
+                    out = edge(x, weights[k],
                                None if active is None else active[k])
                     if edge_weights is not None:
                         out = edge_weights[k] * out
                 else:
-                    out = edge(states[j])
+                    out = edge(x)
                 sums[i] = out if sums[i] is None else sums[i] + out
                 k += 1
             states.append(sums[i])
@@ -260,7 +285,7 @@ class SearchCell(nn.Module):
                 weights: Optional[Tensor] = None,
                 active: Optional[Sequence[Sequence[bool]]] = None,
                 edge_weights: Optional[Tensor] = None) -> Tensor:
-        """Cell output: the concatenated (optionally projected) nodes.
+        """Cell output: the concatenated ``concat`` nodes.
 
         Arguments as :meth:`node_outputs`.
 
@@ -268,7 +293,4 @@ class SearchCell(nn.Module):
             Tensor: (B, out_channels, H', W').
         """
         states = self.node_outputs(inputs, weights, active, edge_weights)
-        outs = [states[c] for c in self.concat]
-        if self.node_projections is not None:
-            outs = [proj(o) for proj, o in zip(self.node_projections, outs)]
-        return torch.cat(outs, dim=1)
+        return torch.cat([states[c] for c in self.concat], dim=1)

@@ -66,3 +66,47 @@ def test_cell_argument_errors():
             [torch.randn(1, 2, 3, 3)] * 2)
     with pytest.raises(ValueError, match='resample factor'):
         SearchCell((2, 2), 2, op_names=OPS, input_resample=(3, 1))
+
+
+def test_node_widths_get_adapters_only_between_different_widths():
+    # inputs 4 wide; nodes 4, 6, 4 wide
+    cell = SearchCell((5, 5), 4, op_names=OPS, num_nodes=3,
+                      node_channels=[4, 6, 4], affine=False)
+    assert cell.state_channels == [4, 4, 4, 6, 4]
+    # into node 1 (6) from the inputs and node 0 (4); into node 2 (4) from
+    # node 1 (6); nothing between equal widths
+    assert sorted(cell.adapters) == ['1_0', '1_1', '1_2', '2_3']
+    assert cell.adapters['1_0'].op[1].weight.shape == (6, 4, 1, 1)
+    assert cell.adapters['2_3'].op[1].weight.shape == (4, 6, 1, 1)
+    # every op of an edge runs at the width of the node it feeds
+    for (i, j), edge in zip(cell.edge_index, cell.edges):
+        sep = edge.ops['sep_conv_3x3'].op[1].op[2]  # second pointwise conv
+        assert sep.out_channels == [4, 6, 4][i]
+    assert cell.out_channels == 14
+    _, w = weights(3)
+    out = cell((torch.randn(2, 5, 6, 6), torch.randn(2, 5, 6, 6)), w)
+    assert out.shape == (2, 14, 6, 6)
+
+
+def test_equal_widths_build_no_adapters_and_keep_state_dict_keys():
+    plain = SearchCell((3, 3), 4, op_names=OPS, num_nodes=2)
+    same = SearchCell((3, 3), 4, op_names=OPS, num_nodes=2,
+                      node_channels=[4, 4])
+    assert len(plain.adapters) == 0 and len(same.adapters) == 0
+    assert list(plain.state_dict()) == list(same.state_dict())
+    assert not any(k.startswith('adapters') for k in plain.state_dict())
+
+
+def test_fixed_cell_adapter_feeds_the_wider_node():
+    g = CellGenotype(nodes=[[('skip_connect', 1)], [('skip_connect', 2)]],
+                     concat=[2, 3])
+    cell = SearchCell((2, 2), 2, genotype=g, node_channels=[2, 3]).eval()
+    assert sorted(cell.adapters) == ['1_2']  # node 1 (3) <- node 0 (2)
+    s = [torch.randn(1, 2, 3, 3), torch.randn(1, 2, 3, 3)]
+    states = cell.node_outputs(s)
+    assert torch.equal(states[2], states[1])  # equal widths: identity
+    assert torch.allclose(states[3], cell.adapters['1_2'](states[2]))
+    assert states[3].shape[1] == 3
+    assert torch.equal(cell(s), torch.cat([states[2], states[3]], 1))
+    with pytest.raises(ValueError, match='positive width for each of the 2'):
+        SearchCell((2, 2), 2, genotype=g, node_channels=[2])

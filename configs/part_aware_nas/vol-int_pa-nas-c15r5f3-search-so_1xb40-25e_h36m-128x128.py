@@ -1,8 +1,8 @@
 # As the 10-cell search, with N_c=15 cells (Eq. 8 puts the 5 reductions at
 # [3, 5, 7, 9, 11]) and multi-scale intermediate supervision: every non-final
-# fusion cell also emits volumes (1x1 conv) that get the L1 loss with weight
-# 0.5 at its own resolution.
-_base_ = ['./vol-int_pa-nas-c10r5f3-search-fo_1xb40-25e_h36m-128x128.py']
+# fusion cell also emits volumes (a per-joint 1x1 conv of its group maps)
+# that get the L1 loss with weight 0.5 at its own resolution.
+_base_ = ['./vol-int_pa-nas-c10r5f3-search-so_1xb40-25e_h36m-128x128.py']
 
 model = dict(
     backbone=dict(num_cells=15, intermediate_supervision=True),
