@@ -13,6 +13,7 @@ Mutation testing is slow and is never run in CI:
 
     make mutation PKG=mmposenas/codecs
     .venv/bin/python tools/mutation_report.py mmposenas/evaluation --max-children 1
+    .venv/bin/python tools/mutation_report.py mmposenas/codecs --fresh  # no cache
 
 Run it under the CPU lock on shared machines.
 """
@@ -20,6 +21,7 @@ import argparse
 import json
 import os
 import os.path as osp
+import shutil
 import subprocess
 import sys
 import time
@@ -100,9 +102,11 @@ def prepare(package: str) -> str:
     return run_dir
 
 
-def run(package: str, max_children: int) -> dict:
+def run(package: str, max_children: int, fresh: bool = False) -> dict:
     """Run mutmut for ``package``; return its summary and wall time."""
     run_dir = prepare(package)
+    if fresh:  # forget cached results (e.g. after adding tests)
+        shutil.rmtree(osp.join(run_dir, 'mutants'), ignore_errors=True)
     env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1',
                HYPOTHESIS_PROFILE=os.environ.get('HYPOTHESIS_PROFILE',
                                                  'mutation'))
@@ -139,13 +143,15 @@ def main(argv=None) -> None:
                         help='packages, e.g. mmposenas/codecs (default: all)')
     parser.add_argument('--max-children', type=int, default=2,
                         help='parallel mutant workers (default: 2)')
+    parser.add_argument('--fresh', action='store_true',
+                        help='discard cached results and test every mutant')
     args = parser.parse_args(argv)
     rows = []
     for package in args.packages:
         package = package.rstrip('/')
         print(f'mutmut: {package} (tests: {" ".join(TESTS.get(package, []))})',
               flush=True)
-        rows.append((package, run(package, args.max_children)))
+        rows.append((package, run(package, args.max_children, args.fresh)))
     print(f'\n{"package":<28}{"mutants":>8}{"killed":>8}{"survived":>9}'
           f'{"no tests":>9}{"timeout":>8}{"other":>6}{"score":>8}'
           f'{"wall":>9}')
