@@ -76,8 +76,14 @@ def _delete(path):
     return mutate
 
 
+DEFECTS = ['bad_op', 'input_too_large', 'input_negative', 'input_not_int',
+           'edge_not_pair', 'empty_node', 'no_nodes', 'concat_out_of_range',
+           'empty_concat', 'bad_num_inputs', 'missing_key', 'bad_cell_extras',
+           'cell_not_mapping', 'bad_cells', 'bad_format', 'bad_extras']
+
+
 @st.composite
-def malformed(draw):
+def malformed(draw, kind):
     """A valid genotype dict with one defect, and the key path the error
     message must name."""
     genotype = draw(genotypes)
@@ -120,14 +126,16 @@ def malformed(draw):
             lambda t: t != 'mmposenas.genotype/v1'))), 'format'),
         (_set(['extras'], draw(st.sampled_from([[], 'x', 3]))), 'extras'),
     ]
-    mutate, where = draw(st.sampled_from(defects))
+    assert len(defects) == len(DEFECTS)
+    mutate, where = defects[DEFECTS.index(kind)]
     mutate(data)
     return data, where
 
 
-@given(case=malformed())
-def test_malformed_genotype_is_rejected_naming_the_key(case):
-    data, where = case
+@pytest.mark.parametrize('kind', DEFECTS)  # every defect, every run
+@given(data=st.data())
+def test_malformed_genotype_is_rejected_naming_the_key(kind, data):
+    data, where = data.draw(malformed(kind))
     with pytest.raises(GenotypeError) as err:
         Genotype.from_dict(copy.deepcopy(data), source='probe.json')
     message = str(err.value)
