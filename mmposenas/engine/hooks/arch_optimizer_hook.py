@@ -1,6 +1,6 @@
 """Architecture search inside MMEngine's ordinary Runner."""
 import copy
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Set
 
 import torch
@@ -14,6 +14,7 @@ from torch import Tensor
 from torch.func import functional_call
 
 from mmposenas.models.search import arch_parameters, searchable_modules
+from mmposenas.models.search.cost import EdgeCostTable
 from ..arch_gradients import first_order_arch_grads, second_order_arch_grads
 
 BILEVEL_MODES = ('first_order', 'second_order')
@@ -45,6 +46,61 @@ def precision_context(runner: Runner, model: torch.nn.Module):
     return runner.optim_wrapper.optim_context(model)
 
 
+@contextmanager
+def arch_smoothing_off(model: torch.nn.Module):
+    """Switch off the SDARTS-RS α perturbation inside the block."""
+    from mmposenas.models.search import ArchitectureParameters
+    modules = [m for m in model.modules()
+               if isinstance(m, ArchitectureParameters)]
+    saved = [m.smoothing_active for m in modules]
+    for m in modules:
+        m.smoothing_active = False
+    try:
+        yield
+    finally:
+        for m, active in zip(modules, saved):
+            m.smoothing_active = active
+
+
+def check_ddp_unused_parameters(model: torch.nn.Module) -> None:
+    """A Gumbel-hard supernet under DDP must allow unused parameters.
+
+    Only the sampled op of each edge runs, so the other candidates get no
+    gradient in that step, which DDP rejects unless it was built with
+    ``find_unused_parameters=True``.
+
+    Raises:
+        RuntimeError: Naming the config key to set.
+    """
+    from mmposenas.models.search import ArchitectureParameters
+    if not is_model_wrapper(model) or getattr(
+            model, 'find_unused_parameters', True):
+        return
+    hard = any(m.sampling == 'gumbel_hard' for m in model.modules()
+               if isinstance(m, ArchitectureParameters))
+    if hard:
+        raise RuntimeError(
+            'ArchOptimizerHook: a supernet with sampling="gumbel_hard" runs '
+            'only the sampled op of each edge, so under distributed training '
+            'the other candidates receive no gradient; set '
+            '`find_unused_parameters = True` in the config (or '
+            '`model_wrapper_cfg.find_unused_parameters=True`)')
+
+
+def resumable_loader_cfg(cfg: dict) -> dict:
+    """A dataloader config whose sampler is wrapped in ``ResumableSampler``."""
+    cfg = copy.deepcopy(cfg)
+    sampler = cfg.get('sampler')
+    if not isinstance(sampler, dict):
+        raise ValueError(
+            f'ArchOptimizerHook: arch_dataloader.sampler must be a sampler '
+            f'config dict (e.g. dict(type="DefaultSampler", shuffle=True)); '
+            f'got {sampler!r}')
+    if sampler.get('type') != 'ResumableSampler':
+        cfg['sampler'] = dict(type='ResumableSampler', sampler=sampler)
+    return cfg
+
+
 def _mean_over_processes(t: Tensor) -> Tensor:
     """Average a gradient over processes (identity in a single process)."""
     all_reduce(t, op='mean')
@@ -72,9 +128,14 @@ class ArchOptimizerHook(Hook):
       never updated (random-architecture baseline).
 
     In the bilevel modes the hook owns the architecture dataloader, optimizer
-    and LR schedulers; their states are saved into checkpoints under
-    ``'arch_optimizer'`` and restored on ``--resume``. α itself is a model
-    parameter and is saved with the model.
+    and LR schedulers; their states and the position in the architecture
+    split (pass number and batches drawn; its sampler is wrapped in
+    :class:`~mmposenas.datasets.ResumableSampler`) are saved into checkpoints
+    under ``'arch_optimizer'`` and restored on ``--resume``. α itself is a
+    model parameter and is saved with the model. With ``RandomStateHook`` a
+    resumed search is bit-identical to the uninterrupted one (an
+    architecture split loaded with ``num_workers=0``, or without random
+    transforms, is needed for that mid-pass).
 
     Args:
         mode (str): One of ``'first_order'``, ``'second_order'``,
@@ -94,6 +155,18 @@ class ArchOptimizerHook(Hook):
         grad_clip (float, optional): Clip the α gradient norm to this value.
         seed (int): Seed of the random mode.
         random_std (float): Standard deviation of the random mode.
+        cost_weight (float): Cost-aware search (bilevel modes): adds
+            ``cost_weight`` × a multiply-add term to the α loss. Without
+            ``cost_target`` the term is E[MACs] / MACs of the costliest
+            architecture (in [0, 1]); with it, ``relu(E[MACs] - target) /
+            target`` (a budget: no pull below it). E[MACs] is the whole
+            network's expected multiply-adds under softmax(α)
+            (:class:`~mmposenas.models.search.cost.EdgeCostTable`), logged
+            as ``train/expected_gmacs``.
+        cost_target (float, optional): Budget in multiply-adds at
+            ``cost_input_shape``.
+        cost_input_shape (tuple[int, int, int]): (C, H, W) at which costs
+            are counted (the search input size).
     """
 
     priority = 'NORMAL'
@@ -106,7 +179,10 @@ class ArchOptimizerHook(Hook):
                  param_scheduler: Optional[Any] = None, begin_epoch: int = 0,
                  interval: int = 1, xi: Optional[float] = None,
                  fd_radius: float = 0.01, grad_clip: Optional[float] = None,
-                 seed: int = 0, random_std: float = 1.0) -> None:
+                 seed: int = 0, random_std: float = 1.0,
+                 cost_weight: float = 0.0,
+                 cost_target: Optional[float] = None,
+                 cost_input_shape: Optional[Sequence[int]] = None) -> None:
         if mode not in MODES:
             raise ValueError(f'ArchOptimizerHook: mode must be one of {MODES}, '
                              f'got {mode!r}')
@@ -132,18 +208,37 @@ class ArchOptimizerHook(Hook):
         self.grad_clip = grad_clip
         self.seed = seed
         self.random_std = random_std
+        if cost_weight < 0 or (cost_target is not None and cost_target <= 0):
+            raise ValueError(f'ArchOptimizerHook: cost_weight must be >= 0 '
+                             f'and cost_target > 0, got {cost_weight}, '
+                             f'{cost_target}')
+        if cost_weight and (mode not in BILEVEL_MODES or
+                            cost_input_shape is None):
+            raise ValueError(
+                'ArchOptimizerHook: cost_weight needs a bilevel mode '
+                f'{BILEVEL_MODES} and cost_input_shape=(C, H, W) of the '
+                f'search input; got mode={mode!r}, '
+                f'cost_input_shape={cost_input_shape}')
+        self.cost_weight = float(cost_weight)
+        self.cost_target = cost_target
+        self.cost_input_shape = (tuple(int(v) for v in cost_input_shape)
+                                 if cost_input_shape is not None else None)
+        self.cost_table = None
 
         self.optim_wrapper: Optional[OptimWrapper] = None
         self.param_schedulers: List[Any] = []
         self._arch_loader = None
         self._arch_iter: Optional[Iterator] = None
-        self._arch_epoch = 0
+        self._arch_epoch = 0  # passes over the architecture split started
+        self._arch_batches = 0  # batches drawn in the current pass
+        self._resume_batches = 0  # batches to skip when the pass restarts
         self._pending_state: Optional[Dict[str, Any]] = None
 
     # --------------------------------------------------------------- set-up
     def before_train(self, runner: Runner) -> None:
         model = unwrap_model(runner.model)
         alphas = arch_parameters(model)
+        check_ddp_unused_parameters(runner.model)
         if not alphas:
             raise RuntimeError(
                 'ArchOptimizerHook: the model has no architecture parameters; '
@@ -191,7 +286,24 @@ class ArchOptimizerHook(Hook):
                                'and scheduler state from the checkpoint')
         self._pending_state = None
         self._arch_loader = runner.build_dataloader(
-            self.arch_dataloader_cfg, seed=runner.seed)
+            resumable_loader_cfg(self.arch_dataloader_cfg), seed=runner.seed)
+        if self.cost_weight:
+            self.cost_table = EdgeCostTable(model, self.cost_input_shape)
+            runner.logger.info(
+                f'ArchOptimizerHook: cost-aware search, '
+                f'{self.cost_table.fixed / 1e9:.4f} GMACs fixed, at most '
+                f'{self.cost_table.max_macs / 1e9:.4f} GMACs')
+
+    def cost_loss(self) -> Tensor:
+        """The weighted multiply-add term of the α loss (0 when off)."""
+        if self.cost_table is None:
+            return torch.zeros(())
+        expected = self.cost_table.expected_macs()
+        if self.cost_target is None:
+            term = expected / self.cost_table.max_macs
+        else:
+            term = torch.relu(expected - self.cost_target) / self.cost_target
+        return (self.cost_weight * term).float()
 
     def _build_optimizer(self, alphas: Sequence[torch.nn.Parameter]) -> None:
         cfg = copy.deepcopy(self.optimizer_cfg)
@@ -220,17 +332,36 @@ class ArchOptimizerHook(Hook):
                 scheduler.step()
 
     def _next_arch_batch(self) -> Any:
+        """The next batch of the architecture split (a new pass at its end).
+
+        The pass number and the batches drawn in it are checkpointed; a
+        resumed run restarts the pass with the same shuffle order and skips
+        the drawn batches at the index level (no image is loaded). Creating
+        that resumed iterator leaves the torch random state untouched, as the
+        uninterrupted run created its iterator before the checkpoint.
+        """
         if self._arch_iter is None:
-            sampler = getattr(self._arch_loader, 'sampler', None)
-            if hasattr(sampler, 'set_epoch'):
-                sampler.set_epoch(self._arch_epoch)
-            self._arch_iter = iter(self._arch_loader)
+            sampler = self._arch_loader.sampler
+            sampler.set_epoch(self._arch_epoch)
+            if self._resume_batches:
+                sampler.skip_next(self._resume_batches *
+                                  self._arch_loader.batch_size)
+                rng = torch.get_rng_state()
+                self._arch_iter = iter(self._arch_loader)
+                torch.set_rng_state(rng)
+                self._arch_batches = self._resume_batches
+                self._resume_batches = 0
+            else:
+                self._arch_iter = iter(self._arch_loader)
+                self._arch_batches = 0
         try:
-            return next(self._arch_iter)
+            batch = next(self._arch_iter)
         except StopIteration:
             self._arch_epoch += 1
             self._arch_iter = None
             return self._next_arch_batch()
+        self._arch_batches += 1
+        return batch
 
     def arch_step(self, runner: Runner, train_batch: Any) -> None:
         """One update of α on a batch of the architecture split.
@@ -249,19 +380,24 @@ class ArchOptimizerHook(Hook):
                 losses = functional_call(model, overrides, args=(),
                                          kwargs=dict(**data, mode='loss'))
             loss, _ = model.parse_losses(losses)
+            if self.cost_table is not None:
+                loss = loss + self.cost_loss()
             return loss
 
-        if self.mode == 'first_order':
-            grads = first_order_arch_grads(model, loss_fn, val_data,
-                                           _mean_over_processes)
-        else:
-            xi = self.xi
-            if xi is None:
-                xi = runner.optim_wrapper.get_lr()['lr'][0]
-            train_data = model.data_preprocessor(train_batch, True)
-            grads = second_order_arch_grads(model, loss_fn, train_data,
-                                            val_data, xi, self.fd_radius,
-                                            _mean_over_processes)
+        # α is stepped on the unperturbed α (SDARTS-RS smooths the weight
+        # step only)
+        with arch_smoothing_off(model):
+            if self.mode == 'first_order':
+                grads = first_order_arch_grads(model, loss_fn, val_data,
+                                               _mean_over_processes)
+            else:
+                xi = self.xi
+                if xi is None:
+                    xi = runner.optim_wrapper.get_lr()['lr'][0]
+                train_data = model.data_preprocessor(train_batch, True)
+                grads = second_order_arch_grads(model, loss_fn, train_data,
+                                                val_data, xi, self.fd_radius,
+                                                _mean_over_processes)
         for alpha, grad in zip(alphas, grads):
             alpha.grad = grad.to(alpha.dtype)
         if self.grad_clip is not None:
@@ -273,6 +409,10 @@ class ArchOptimizerHook(Hook):
                 scheduler.step()
         runner.message_hub.update_scalar(
             'train/arch_lr', self.optim_wrapper.get_lr()['lr'][0])
+        if self.cost_table is not None:
+            runner.message_hub.update_scalar(
+                'train/expected_gmacs',
+                float(self.cost_table.expected_macs()) / 1e9)
 
     # ---------------------------------------------------------- checkpoints
     def before_save_checkpoint(self, runner: Runner, checkpoint: dict) -> None:
@@ -282,7 +422,9 @@ class ArchOptimizerHook(Hook):
             mode=self.mode,
             optimizer=self.optim_wrapper.state_dict(),
             param_schedulers=[s.state_dict() for s in self.param_schedulers],
-            arch_epoch=self._arch_epoch)
+            arch_epoch=self._arch_epoch,
+            arch_batches=self._arch_batches if self._arch_iter is not None
+            else self._resume_batches)
 
     def after_load_checkpoint(self, runner: Runner, checkpoint: dict) -> None:
         self._pending_state = checkpoint.get(CHECKPOINT_KEY)
@@ -302,3 +444,6 @@ class ArchOptimizerHook(Hook):
         for scheduler, s in zip(self.param_schedulers, saved):
             scheduler.load_state_dict(s)
         self._arch_epoch = state.get('arch_epoch', 0)
+        self._arch_batches = 0
+        self._resume_batches = state.get('arch_batches', 0)
+        self._arch_iter = None
