@@ -8,6 +8,7 @@ augmentation, the architecture loader).
 """
 import json
 
+import pytest
 import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
@@ -23,10 +24,14 @@ def run(work_dir):
     cfg.custom_hooks[1].begin_epoch = 0
     cfg.train_dataloader.num_workers = 2
     cfg.train_dataloader.persistent_workers = True
+    for loader in (cfg.train_dataloader, cfg.custom_hooks[1].arch_dataloader):
+        loader.batch_size = 3
+        loader.dataset.indices = 6  # 2 iterations of 3 instances
     Runner.from_cfg(cfg).train()
     return torch.load(work_dir / 'epoch_1.pth', map_location='cpu')
 
 
+@pytest.mark.slow  # data-loader worker processes
 def test_two_identical_runs_are_bit_identical(tmp_path):
     a = run(tmp_path / 'a')
     b = run(tmp_path / 'b')
