@@ -44,27 +44,41 @@ def dilate_kernel(w, d):
     return out
 
 
-def conv(x, m):
+#: (kernel, dilation) of the spatial convolution of each op, from the names
+#: (DARTS: sep/dil/dw convs; "atrous" = dilation 2); padding keeps the size.
+SPEC = {'sep_conv_3x3': (3, 1), 'sep_conv_5x5': (5, 1),
+        'dil_conv_3x3': (3, 2), 'dil_conv_5x5': (5, 2),
+        'dw_conv_7x7': (7, 1), 'conv_1x1': (1, 1), 'conv_3x3': (3, 1),
+        'conv_5x5': (5, 1), 'atrous_conv_3x3': (3, 2)}
+
+
+def conv(x, m, spec=None, stride=None):
     """An nn.Conv2d by definition: depthwise convs channel by channel,
-    dilation by a zero-inserted kernel."""
-    w = dilate_kernel(m.weight, m.dilation[0])
+    dilation by a zero-inserted kernel. ``spec`` (kernel, dilation) and
+    ``stride`` come from the op's definition, not from the module."""
+    k, d = spec or (m.kernel_size[0], 1)
+    assert tuple(m.weight.shape[-2:]) == (k, k), (m, spec)
+    stride = stride or 1
+    pad = d * (k - 1) // 2
+    w = dilate_kernel(m.weight, d)
     if m.groups == 1:
-        return F.conv2d(x, w, None, m.stride, m.padding)
+        return F.conv2d(x, w, None, stride, pad)
     assert m.groups == x.shape[1] == m.out_channels
     return torch.cat([
-        F.conv2d(x[:, c:c + 1], w[c:c + 1], None, m.stride, m.padding)
+        F.conv2d(x[:, c:c + 1], w[c:c + 1], None, stride, pad)
         for c in range(x.shape[1])
     ], dim=1)
 
 
-def relu_conv_bn(x, m: ReLUConvBN):
+def relu_conv_bn(x, m: ReLUConvBN, spec=None, stride=1):
     _, c, norm = m.op
-    return bn(conv(F.relu(x), c), norm)
+    return bn(conv(F.relu(x), c, spec, stride), norm)
 
 
-def dil_conv(x, m: DilConv):
+def dil_conv(x, m: DilConv, spec, stride):
     _, depthwise, pointwise, norm = m.op
-    return bn(conv(conv(F.relu(x), depthwise), pointwise), norm)
+    return bn(conv(conv(F.relu(x), depthwise, spec, stride), pointwise),
+              norm)
 
 
 def factorized_reduce(x, m: FactorizedReduce):
@@ -113,13 +127,17 @@ def reference(name, m, x, c_in, c_out, stride):
         return y if c_in == c_out else relu_conv_bn(y, m[1])
     if name.startswith('sep_conv'):
         first, second = m.op
-        return dil_conv(dil_conv(x, first), second)
+        return dil_conv(dil_conv(x, first, SPEC[name], stride), second,
+                        SPEC[name], 1)
     if name.startswith(('dil_conv', 'dw_conv')):
-        return dil_conv(x, m)
+        return dil_conv(x, m, SPEC[name], stride)
     if name == 'conv_7x1_1x7':
         _, c17, c71, norm = m
-        return bn(conv(conv(F.relu(x), c17), c71), norm)
-    return relu_conv_bn(x, m)  # conv_1x1/3x3/5x5, atrous_conv_3x3
+        assert c17.weight.shape[-2:] == (1, 7)
+        assert c71.weight.shape[-2:] == (7, 1)
+        y = F.conv2d(F.relu(x), c17.weight, None, (1, stride), (0, 3))
+        return bn(F.conv2d(y, c71.weight, None, (stride, 1), (3, 0)), norm)
+    return relu_conv_bn(x, m, SPEC[name], stride)  # conv_kxk, atrous
 
 
 def randomise_batchnorm(module, gen):
@@ -165,7 +183,7 @@ def test_reference_helpers_are_checked_against_torch():
     definitions of dilation and count_include_pad=False."""
     x = torch.randn(2, 3, 7, 6, dtype=torch.float64)
     m = nn.Conv2d(3, 4, 3, padding=2, dilation=2, bias=False).double()
-    torch.testing.assert_close(conv(x, m), m(x))
+    torch.testing.assert_close(conv(x, m, (3, 2)), m(x))
     avg = nn.AvgPool2d(3, 2, 1, count_include_pad=False)
     torch.testing.assert_close(pool(x, 'avg', 2), avg(x))
     torch.testing.assert_close(pool(x, 'max', 1), F.max_pool2d(x, 3, 1, 1))
