@@ -25,3 +25,9 @@ test: setup
 
 clean:
 	rm -rf work_dirs .pytest_cache
+
+# Mutation testing with mutmut, one package at a time (slow; never run in CI):
+#   make mutation PKG=mmposenas/codecs   (default: every package)
+.PHONY: mutation
+mutation: setup
+	@$(PY) tools/mutation_report.py $(PKG)

@@ -6,6 +6,9 @@ straight-through Gumbel-hard supernet (one candidate per edge runs) and as the
 fixed network derived from it, with the ratios to the softmax supernet.
 
     .venv/bin/python benchmarks/supernet_step_cost.py --batch 16 --size 64 48
+
+``--quick`` (batch 2, 32x24 input, 1 timed repeat) only checks that the
+script runs; its ratios are not meaningful.
 """
 import argparse
 import time
@@ -29,14 +32,18 @@ def step_time(net: torch.nn.Module, x: torch.Tensor, repeats: int) -> float:
     return sorted(times)[len(times) // 2]
 
 
-def main() -> None:
+def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--batch', type=int, default=16)
     parser.add_argument('--size', type=int, nargs=2, default=[64, 48],
                         metavar=('H', 'W'))
     parser.add_argument('--repeats', type=int, default=5)
     parser.add_argument('--threads', type=int, default=1)
-    args = parser.parse_args()
+    parser.add_argument('--quick', action='store_true',
+                        help='smoke run: batch 2, 32x24 input, 1 repeat')
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.batch, args.size, args.repeats = 2, [32, 24], 1
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     cfg = dict(type='DartsCellBackbone', stem_channels=16, channels=8,

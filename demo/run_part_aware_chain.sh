@@ -11,7 +11,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 # tiny models: one intra-op thread beside the data workers is fastest on 2 cores
-export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+# Pinned, not just defaulted: results depend on the thread count (float
+# reductions are split per thread; 1 vs 2 threads changed 525 of 875 tensors
+# after one tiny epoch, see docs/testing.md), so an inherited OMP_NUM_THREADS
+# would change the printed numbers.
+export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 WORK=${1:-work_dirs/demo}
 DATA=data/synthetic
 SEARCH=configs/part_aware_nas/vol-int_pa-nas-tiny-search-fo_1xb32-2e_synthetic-figures-64x64.py

@@ -8,7 +8,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
-export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+# Pinned, not just defaulted: results depend on the thread count (float
+# reductions are split per thread; 1 vs 2 threads changed 525 of 875 tensors
+# after one tiny epoch, see docs/testing.md), so an inherited OMP_NUM_THREADS
+# would change the printed numbers.
+export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 WORK=${1:-work_dirs/demo}
 SEARCH=configs/darts_pose/td-hm_darts-tiny-search-fo_1xb7-4e_coco-sample-64x48.py
 FIXED=configs/darts_pose/td-hm_darts-tiny_1xb7-8e_coco-sample-64x48.py

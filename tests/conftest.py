@@ -9,8 +9,24 @@ os.environ.setdefault('OMP_NUM_THREADS', '1')
 
 import pytest  # noqa: E402
 import torch  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
 
 torch.set_num_threads(int(os.environ['OMP_NUM_THREADS']))
+
+# Property-based tests (hypothesis): HYPOTHESIS_PROFILE picks the profile.
+# 'ci' (default): few examples, derandomized (the same examples every run, so
+# CI and mutation runs are reproducible), no example database; 'mutation': the
+# same, a few more examples; 'dev': many random examples, with the database.
+_SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large]
+settings.register_profile('ci', max_examples=15, deadline=None,
+                          derandomize=True, database=None,
+                          suppress_health_check=_SLOW)
+settings.register_profile('mutation', max_examples=30, deadline=None,
+                          derandomize=True, database=None,
+                          suppress_health_check=_SLOW)
+settings.register_profile('dev', max_examples=300, deadline=None,
+                          suppress_health_check=_SLOW)
+settings.load_profile(os.environ.get('HYPOTHESIS_PROFILE', 'ci'))
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SEARCH_CFG = osp.join(

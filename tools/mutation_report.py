@@ -1,0 +1,172 @@
+"""Mutation testing (mutmut 3), one package at a time, with its score.
+
+Runs ``mutmut run`` for each given package of ``mmposenas`` in its own run
+directory ``mutants/<package>/`` (gitignored), so every package keeps its own
+cached results between runs (mutmut re-tests only mutants of changed
+functions) and is tested only against its own tests. The settings shared by
+all packages are ``[tool.mutmut]`` in pyproject.toml; this script adds the
+package (``only_mutate``) and its test selection (:data:`TESTS`). Prints one
+line per package: mutants, killed, survived, other outcomes, the score
+(killed + timeout) / (all - skipped) and the wall time, then the survivors.
+
+Mutation testing is slow and is never run in CI:
+
+    make mutation PKG=mmposenas/codecs
+    .venv/bin/python tools/mutation_report.py mmposenas/evaluation --max-children 1
+    .venv/bin/python tools/mutation_report.py mmposenas/codecs --fresh  # no cache
+
+Run it under the CPU lock on shared machines.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import shutil
+import subprocess
+import sys
+import time
+
+try:
+    import tomllib
+except ImportError:  # Python < 3.11
+    import tomli as tomllib
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+#: Test selection per package: the test files that exercise it in-process
+#: (mutants are only visible to code imported from the mutants/ copy, so
+#: tests that run the tools as subprocesses cannot kill them).
+TESTS = {
+    'mmposenas/codecs': ['tests/codecs'],
+    'mmposenas/evaluation': ['tests/evaluation'],
+    'mmposenas/parts': ['tests/parts', 'tests/properties/'
+                        'test_groups_properties.py'],
+    'mmposenas/models/search': [
+        'tests/models/search', 'tests/properties/test_ops_reference.py',
+        'tests/properties/test_genotype_properties.py',
+        'tests/engine/test_arch_gradients.py'
+    ],
+    'mmposenas/models/backbones': ['tests/models/backbones'],
+    'mmposenas/models/heads': [
+        'tests/models/heads', 'tests/models/utils',
+        'tests/properties/test_soft_argmax_properties.py'
+    ],
+    'mmposenas/engine': ['tests/engine'],
+}
+#: Linked into each run directory (mutmut copies what it needs from there).
+LINKS = ['mmposenas', 'tests', 'configs', 'data', 'tools', 'benchmarks']
+
+
+def toml_value(value) -> str:
+    """TOML for the str / bool / number / list-of-those values used here."""
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)  # a JSON string is a valid TOML basic string
+    if isinstance(value, list):
+        return '[' + ', '.join(toml_value(v) for v in value) + ']'
+    raise TypeError(f'cannot write {value!r} as TOML')
+
+
+def prepare(package: str) -> str:
+    """Create/refresh ``mutants/<package>/`` and return its path."""
+    if package not in TESTS:
+        sys.exit(f'error: unknown package {package!r}; expected one of '
+                 f'{sorted(TESTS)}')
+    with open(osp.join(REPO, 'pyproject.toml'), 'rb') as f:
+        project = tomllib.load(f)
+    settings = dict(project.get('tool', {}).get('mutmut', {}))
+    settings['only_mutate'] = [f'{package}/*']
+    settings['pytest_add_cli_args_test_selection'] = TESTS[package]
+    pytest_ini = project.get('tool', {}).get('pytest', {}).get(
+        'ini_options', {})
+    run_dir = osp.join(REPO, 'mutants', package.replace('/', '.'))
+    os.makedirs(run_dir, exist_ok=True)
+    lines = ['[tool.mutmut]']
+    lines += [f'{k} = {toml_value(v)}' for k, v in settings.items()]
+    lines += ['', '[tool.pytest.ini_options]']
+    lines += [f'{k} = {toml_value(v)}' for k, v in pytest_ini.items()
+              if k != 'testpaths']
+    text = '\n'.join(lines) + '\n'
+    path = osp.join(run_dir, 'pyproject.toml')
+    if not osp.isfile(path) or open(path).read() != text:
+        with open(path + '.tmp', 'w') as f:
+            f.write(text)
+        os.replace(path + '.tmp', path)
+    for name in LINKS:
+        link = osp.join(run_dir, name)
+        if not osp.lexists(link):
+            os.symlink(osp.join(REPO, name), link)
+    return run_dir
+
+
+def run(package: str, max_children: int, fresh: bool = False) -> dict:
+    """Run mutmut for ``package``; return its summary and wall time."""
+    run_dir = prepare(package)
+    if fresh:  # forget cached results (e.g. after adding tests)
+        shutil.rmtree(osp.join(run_dir, 'mutants'), ignore_errors=True)
+    env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1',
+               HYPOTHESIS_PROFILE=os.environ.get('HYPOTHESIS_PROFILE',
+                                                 'mutation'))
+    mutmut = [sys.executable, '-m', 'mutmut']
+    start = time.perf_counter()
+    proc = subprocess.run([*mutmut, 'run', '--max-children',
+                           str(max_children)], cwd=run_dir, env=env,
+                          capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    log = osp.join(run_dir, 'mutmut-run.log')
+    with open(log, 'w') as f:
+        f.write(proc.stdout + proc.stderr)
+    if proc.returncode != 0:
+        sys.exit(f'error: mutmut run failed for {package} (exit '
+                 f'{proc.returncode}); see {log}')
+    subprocess.run([*mutmut, 'export-cicd-stats'], cwd=run_dir, env=env,
+                   check=True, capture_output=True)
+    with open(osp.join(run_dir, 'mutants', 'mutmut-cicd-stats.json')) as f:
+        stats = json.load(f)
+    results = subprocess.run([*mutmut, 'results'], cwd=run_dir, env=env,
+                             check=True, capture_output=True, text=True)
+    stats['not_killed'] = [line.strip() for line in
+                           results.stdout.splitlines() if ':' in line]
+    tested = stats['total'] - stats['skipped']
+    stats['score'] = (100.0 * (stats['killed'] + stats['timeout']) / tested
+                      if tested else 0.0)
+    stats['wall_s'] = wall
+    return stats
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('packages', nargs='*', default=sorted(TESTS),
+                        help='packages, e.g. mmposenas/codecs (default: all)')
+    parser.add_argument('--max-children', type=int, default=2,
+                        help='parallel mutant workers (default: 2)')
+    parser.add_argument('--fresh', action='store_true',
+                        help='discard cached results and test every mutant')
+    args = parser.parse_args(argv)
+    rows = []
+    for package in args.packages:
+        package = package.rstrip('/')
+        print(f'mutmut: {package} (tests: {" ".join(TESTS.get(package, []))})',
+              flush=True)
+        rows.append((package, run(package, args.max_children, args.fresh)))
+    print(f'\n{"package":<28}{"mutants":>8}{"killed":>8}{"survived":>9}'
+          f'{"no tests":>9}{"timeout":>8}{"other":>6}{"score":>8}'
+          f'{"wall":>9}')
+    for package, s in rows:
+        other = s['suspicious'] + s['segfault'] + s['skipped'] + \
+            s['check_was_interrupted_by_user']
+        print(f'{package:<28}{s["total"]:>8}{s["killed"]:>8}'
+              f'{s["survived"]:>9}{s["no_tests"]:>9}{s["timeout"]:>8}'
+              f'{other:>6}{s["score"]:>7.1f}%{s["wall_s"]:>8.0f}s')
+    for package, s in rows:
+        if s['not_killed']:
+            print(f'\nnot killed in {package}:')
+            for line in s['not_killed']:
+                print(f'  {line}')
+
+
+if __name__ == '__main__':
+    main()
