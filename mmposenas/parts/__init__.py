@@ -11,3 +11,10 @@ __all__ = [
     'mutual_information_matrix', 'reorder_groups', 'resolve_groups',
     'spectral_groups', 'validate_groups', 'voxelize', 'write_json_atomic'
 ]
+
+from .body_part_tables import (PART_TABLES, BodyParts,  # noqa: E402,F401
+                               dataset_keypoint_names, resolve_body_parts)
+
+__all__ += [
+    'PART_TABLES', 'BodyParts', 'dataset_keypoint_names', 'resolve_body_parts'
+]
