@@ -30,6 +30,7 @@ and a pruned continuous network (every op and neighbour of non-zero weight,
 the searched weights) use the same code; unreachable cells are not built.
 """
 import copy
+import json
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -237,9 +238,12 @@ class CellNeuralFabric(nn.Module):
         if input_weights is not None:
             built = [[v and float(w) != 0.0 for v, w in zip(row, wrow)]
                      for row, wrow in zip(self.valid, input_weights.tolist())]
-            self.register_buffer('input_weights', input_weights.float())
+            # constants of the genotype, not saved with the weights
+            self.register_buffer('input_weights', input_weights.float(),
+                                 persistent=False)
             for e, w in enumerate(edge_weights):
-                self.register_buffer(f'edge_weight_{e}', w.float())
+                self.register_buffer(f'edge_weight_{e}', w.float(),
+                                     persistent=False)
             self.num_fixed_edges = len(edge_weights)
         self.built = built
         self.alive = self._reachable(built)
@@ -408,6 +412,8 @@ class PartFabricBackbone(BaseModule, SearchableMixin):
             num_scales=int(num_scales), scale_by_count=bool(scale_by_count),
             op_affine=bool(op_affine), share_adapter=bool(share_adapter))
         self.derive_top_k = derive_top_k
+        self.register_buffer('search_space',
+                             encode_json_tensor(self._search_space()))
         fixed = None
         if genotype is not None:
             fixed = Genotype.coerce(genotype)
@@ -629,24 +635,38 @@ class PartFabricBackbone(BaseModule, SearchableMixin):
         return Genotype(cells=cells, extras=extras)
 
     # ----------------------------------------------------- checkpoint guard
-    def get_extra_state(self) -> Dict[str, Any]:
-        """Saved with the weights: the op list and fabric settings."""
+    def _search_space(self) -> Dict[str, Any]:
         return dict(op_names=list(self.op_names), fabric=dict(self.settings))
 
-    def set_extra_state(self, state: Dict[str, Any]) -> None:
-        """Refuse a checkpoint searched with another op list or fabric."""
-        ops = list(state.get('op_names', []))
-        if ops != self.op_names:
-            raise ValueError(
-                f'PartFabricBackbone: the checkpoint was built with op list '
-                f'{ops} but the model is configured with {self.op_names}; '
-                f'use the same op_set')
-        saved = state.get('fabric', {})
-        diff = {k: (saved.get(k), v) for k, v in self.settings.items()
-                if k in saved and saved[k] != v}
-        if diff:
-            raise ValueError(f'PartFabricBackbone: fabric settings of the '
-                             f'checkpoint differ (checkpoint, model): {diff}')
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata,
+                              strict, missing_keys, unexpected_keys,
+                              error_msgs) -> None:
+        """Refuse a checkpoint searched with another op list or fabric.
+
+        The op list and fabric settings travel in the checkpoint as the
+        UTF-8 bytes of their JSON (buffer ``search_space``; a tensor, so
+        tracing, FLOP counting and ``weights_only`` loading still work).
+        """
+        key = prefix + 'search_space'
+        if key in state_dict:
+            saved = decode_json_tensor(state_dict[key])
+            ops = list(saved.get('op_names', []))
+            if ops != self.op_names:
+                raise ValueError(
+                    f'PartFabricBackbone: the checkpoint was built with op '
+                    f'list {ops} but the model is configured with '
+                    f'{self.op_names}; use the same op_set')
+            fabric = saved.get('fabric', {})
+            diff = {k: (fabric[k], v) for k, v in self.settings.items()
+                    if k in fabric and fabric[k] != v}
+            if diff:
+                raise ValueError(
+                    f'PartFabricBackbone: fabric settings of the checkpoint '
+                    f'differ, (checkpoint, model): {diff}')
+            state_dict[key] = self.search_space.clone()
+        super()._load_from_state_dict(state_dict, prefix, local_metadata,
+                                      strict, missing_keys, unexpected_keys,
+                                      error_msgs)
 
     # ------------------------------------------------------------- forward
     def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
@@ -679,6 +699,17 @@ class PartFabricBackbone(BaseModule, SearchableMixin):
                 beta = beta * fabric_valid_counts(fabric, beta)
             outs.append(fabric(pyramid, beta, alpha, active)[0])
         return tuple(outs)
+
+
+def encode_json_tensor(data: Any) -> Tensor:
+    """JSON-serialisable data as a uint8 tensor of its UTF-8 bytes."""
+    raw = json.dumps(data, sort_keys=True).encode('utf-8')
+    return torch.tensor(list(raw), dtype=torch.uint8)
+
+
+def decode_json_tensor(t: Tensor) -> Any:
+    """Inverse of :func:`encode_json_tensor`."""
+    return json.loads(bytes(t.tolist()).decode('utf-8'))
 
 
 def fabric_valid_counts(fabric: CellNeuralFabric, like: Tensor) -> Tensor:
