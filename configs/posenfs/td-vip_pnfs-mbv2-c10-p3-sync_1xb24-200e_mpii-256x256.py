@@ -17,7 +17,7 @@ codec = dict(
 optim_wrapper = dict(
     constructor='NASOptimWrapperConstructor',
     arch_params='include',
-    optimizer=dict(type='Adam', lr=1e-3),
+    optimizer=dict(type='Adam', lr=1e-3, weight_decay=0.),
     paramwise_cfg=dict(
         custom_keys={'arch_params': dict(lr_mult=1.0, decay_mult=0.0)}))
 param_scheduler = [

@@ -14,7 +14,7 @@ parts = 'coco_p3'
 optim_wrapper = dict(
     constructor='NASOptimWrapperConstructor',
     arch_params='include',  # synchronous: α/β step with the weights
-    optimizer=dict(type='Adam', lr=1e-3),
+    optimizer=dict(type='Adam', lr=1e-3, weight_decay=0.),
     paramwise_cfg=dict(
         custom_keys={'arch_params': dict(lr_mult=1.0, decay_mult=0.0)}))
 param_scheduler = [

@@ -24,6 +24,7 @@ from mmpose.registry import MODELS
 
 import mmposenas  # noqa: F401
 from mmposenas.models.backbones import prune_pose_model
+from mmposenas.utils.io import atomic_write_text
 
 
 def parse_args() -> argparse.Namespace:
@@ -32,7 +33,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('config', help='the search config (supernet)')
     parser.add_argument('checkpoint', help='a checkpoint of that search')
     parser.add_argument('--out-dir', required=True,
-                        help='writes genotype.json and pruned.pth here')
+                        help='writes genotype.json, pruned.pth and '
+                        'report.json here')
     parser.add_argument('--verify', action='store_true',
                         help='check that supernet and pruned network give '
                         'identical outputs on a random batch')
@@ -81,7 +83,9 @@ def main() -> None:
         if not report['identical_outputs']:
             raise RuntimeError(f'pruned network differs from the supernet: '
                                f'max |diff| {(a - b).abs().max().item()}')
-    print(json.dumps(report, indent=1))
+    text = json.dumps(report, indent=1)
+    atomic_write_text(osp.join(args.out_dir, 'report.json'), text + '\n')
+    print(text)
     print(f'pruned genotype and checkpoint written to {args.out_dir}')
 
 
