@@ -68,12 +68,12 @@ def test_tiny_posenfs_chain(tmp_path):
     opts = ['--cfg-options',
             f'model.backbone.genotype={search / "genotype.json"}']
     run_here('train.py', FIXED, '--work-dir', retrain, *opts,
-        'train_cfg.max_epochs=1', *no_val)
+             'train_cfg.max_epochs=1', *no_val)
     ckpt = torch.load(retrain / 'epoch_1.pth', map_location='cpu')
     assert not any('arch_params' in k for k in ckpt['state_dict'])
     metrics = tmp_path / 'metrics.json'
     run_here('test.py', FIXED, retrain / 'epoch_1.pth', '--work-dir',
-        tmp_path / 'test', '--out', metrics, *opts)
+             tmp_path / 'test', '--out', metrics, *opts)
     result = json.loads(metrics.read_text())
     assert COCO_KEYS <= set(result)
     assert all(0 <= result[k] <= 1 for k in COCO_KEYS)
