@@ -53,7 +53,7 @@ Position = Tuple[int, int]  # (layer, scale)
 
 # --------------------------------------------------------------- geometry
 def cells_per_layer(num_layers: int, num_scales: int) -> List[int]:
-    """``n_j = min(j + 2, S, L - j)`` cells in layer ``j`` (scales 0..n_j-1)."""
+    """Cells per layer: ``n_j = min(j + 2, S, L - j)`` (scales 0..n_j-1)."""
     if num_layers < 1 or num_scales < 1:
         raise ValueError(f'fabric needs >= 1 layer and scale, got '
                          f'L={num_layers}, S={num_scales}')
@@ -109,7 +109,7 @@ class UpsampleTransform(nn.Module):
 
 
 class DownsampleTransform(nn.Module):
-    """Stride-2 3×3 ReLU-Conv-BN (the official CNF uses a 3×3 stride-2 conv)."""
+    """Stride-2 3×3 ReLU-Conv-BN (as the official CNF's 3×3 stride-2 conv)."""
 
     def __init__(self, in_channels: int, out_channels: int) -> None:
         super().__init__()
@@ -515,8 +515,9 @@ class PartFabricBackbone(BaseModule, SearchableMixin):
             raise GenotypeError(f'{where}.num_inputs must be 1, got '
                                 f'{cell.num_inputs}')
         if cell.num_nodes != self.settings['num_hidden']:
-            raise GenotypeError(f'{where} has {cell.num_nodes} nodes, the '
-                                f'model num_hidden={self.settings["num_hidden"]}')
+            raise GenotypeError(
+                f'{where} has {cell.num_nodes} nodes, the model '
+                f'num_hidden={self.settings["num_hidden"]}')
         op_weights = cell.extras.get('op_weights')
         if op_weights is not None and \
                 [len(w) for w in op_weights] != [len(n) for n in cell.nodes]:
@@ -548,10 +549,10 @@ class PartFabricBackbone(BaseModule, SearchableMixin):
             weights.append(w)
         rows = cell.extras.get('beta')
         if not isinstance(rows, list) or len(rows) != len(self.positions):
+            got = len(rows) if isinstance(rows, list) else repr(rows)
             raise GenotypeError(
                 f'{where}.extras.beta must list {len(self.positions)} cells '
-                f'(layer, scale, weights), got '
-                f'{type(rows).__name__ if not isinstance(rows, list) else len(rows)}')
+                f'(layer, scale, weights), got {got}')
         valid = neighbour_mask(self.positions, self.num_levels)
         beta = torch.zeros(len(self.positions), 3)
         for idx, (row, pos) in enumerate(zip(rows, self.positions)):

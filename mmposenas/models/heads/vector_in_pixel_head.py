@@ -149,8 +149,9 @@ class VectorInPixelHead(HeatmapHead):
     def part_scores(self, feats: Sequence[Tensor]) -> Tuple[Tensor, ...]:
         """Squashed lengths per part: P tensors (B, J_p, H, W) in [0, 1)."""
         if len(feats) != len(self.part_layers):
-            raise ValueError(f'VectorInPixelHead expects {len(self.part_layers)}'
-                             f' part representations, got {len(feats)}')
+            raise ValueError(f'VectorInPixelHead expects '
+                             f'{len(self.part_layers)} part representations, '
+                             f'got {len(feats)}')
         return tuple(squash_length(layer(x))
                      for layer, x in zip(self.part_layers, feats))
 

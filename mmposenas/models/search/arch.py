@@ -109,9 +109,10 @@ class ArchitectureParameters(nn.Module):
         tau (float): Initial Gumbel temperature (changed by
             ``ArchTemperatureHook``).
         init_std (float): α is initialised from N(0, init_std²) (DARTS: 1e-3).
-        masks (dict[str, Tensor], optional): Boolean masks of valid entries,
-            each of the shape of its α tensor; every row (last dimension) needs
-            at least one valid entry. Keys without a mask are fully valid.
+        masks (dict[str, Tensor], optional): Boolean masks of valid
+            entries, each of the shape of its α tensor; every row (last
+            dimension) needs at least one valid entry. Keys without a mask
+            are fully valid.
     """
 
     def __init__(self, shapes: Dict[str, Sequence[int]],

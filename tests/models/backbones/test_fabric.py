@@ -11,7 +11,8 @@ from mmposenas.models.backbones import (cells_per_layer, fabric_positions,
                                         neighbour_mask, prune_pose_model)
 from mmposenas.models.search import Genotype, GenotypeError
 
-BACKBONE = dict(type='MobileNetV2', widen_factor=0.25, out_indices=(1, 2, 4, 5))
+BACKBONE = dict(type='MobileNetV2', widen_factor=0.25,
+                out_indices=(1, 2, 4, 5))
 
 
 def backbone_cfg(**kw):
@@ -117,7 +118,8 @@ def test_pruning_leaves_outputs_bit_identical(scale_by_count):
             arch[f'fabric{p}_beta'].normal_()
         arch['fabric0_cell'][:, 2] = -1e4  # sep_conv_3x3: weight exactly 0
         arch['fabric1_beta'][5, 2] = -1e4  # (5,0) ignores (4,1): 2 cells die
-    assert (model.backbone.arch_params.weights('fabric0_cell')[:, 2] == 0).all()
+    weights = model.backbone.arch_params.weights('fabric0_cell')
+    assert (weights[:, 2] == 0).all()
     # train a step so BatchNorm statistics are not the defaults
     model.train()
     model.backbone(images(4, seed=1))

@@ -1,4 +1,4 @@
-"""Masked entries of ArchitectureParameters (fabric β with missing neighbours)."""
+"""Masked entries of ArchitectureParameters (β with missing neighbours)."""
 import math
 
 import pytest
