@@ -102,6 +102,17 @@ def entropy(weights: Tensor) -> Tensor:
 class ArchitectureParameters(nn.Module):
     """Architecture logits α by key (e.g. cell type), kept apart from weights.
 
+    Besides the op logits (``alphas``, one (E, O) tensor per key) it can hold
+    edge logits (``edge_alphas``, PC-DARTS edge normalisation): one (E,)
+    tensor per key whose weights are a softmax over the incoming edges of
+    each node (``edge_groups`` gives the number of edges of every node).
+
+    Two α-side collapse remedies are attributes set by hooks: ``tau`` (Gumbel
+    temperature, ``ArchTemperatureHook``) and ``smoothing`` (SDARTS-RS: during
+    the weight step the op logits are perturbed with U(-smoothing,
+    smoothing) noise; ``ArchSmoothingHook`` sets it and ``ArchOptimizerHook``
+    switches it off for its α step through ``smoothing_active``).
+
     Args:
         shapes (dict[str, tuple[int, ...]]): Shape of each α tensor, usually
             ``(num_edges, num_ops)``.
@@ -109,6 +120,10 @@ class ArchitectureParameters(nn.Module):
         tau (float): Initial Gumbel temperature (changed by
             ``ArchTemperatureHook``).
         init_std (float): α is initialised from N(0, init_std²) (DARTS: 1e-3).
+        edge_groups (dict[str, Sequence[int]], optional): For edge
+            normalisation: per key, the number of incoming edges of each node
+            (e.g. ``[2, 3, 4, 5]``); creates ``edge_alphas[key]`` of shape
+            ``(sum(groups),)``.
         masks (dict[str, Tensor], optional): Boolean masks of valid
             entries, each of the shape of its α tensor; every row (last
             dimension) needs at least one valid entry. Keys without a mask
@@ -118,6 +133,7 @@ class ArchitectureParameters(nn.Module):
     def __init__(self, shapes: Dict[str, Sequence[int]],
                  sampling: str = 'softmax', tau: float = 1.0,
                  init_std: float = 1e-3,
+                 edge_groups: Optional[Dict[str, Sequence[int]]] = None,
                  masks: Optional[Dict[str, Tensor]] = None) -> None:
         super().__init__()
         if sampling not in SAMPLING_MODES:
@@ -125,9 +141,17 @@ class ArchitectureParameters(nn.Module):
                              f'one of {SAMPLING_MODES}')
         self.sampling = sampling
         self.tau = float(tau)
+        self.smoothing = 0.0
+        self.smoothing_active = True
         self.alphas = nn.ParameterDict({
             key: nn.Parameter(init_std * torch.randn(*shape))
             for key, shape in shapes.items()
+        })
+        self.edge_groups = {k: [int(n) for n in v]
+                            for k, v in (edge_groups or {}).items()}
+        self.edge_alphas = nn.ParameterDict({
+            key: nn.Parameter(init_std * torch.randn(sum(groups)))
+            for key, groups in self.edge_groups.items()
         })
         self._mask_keys: List[str] = []
         for key, mask in (masks or {}).items():
@@ -149,7 +173,7 @@ class ArchitectureParameters(nn.Module):
             self._mask_keys.append(key)
 
     def keys(self) -> List[str]:
-        """Keys of the α tensors, in insertion order."""
+        """Keys of the op logits α, in insertion order."""
         return list(self.alphas.keys())
 
     def mask(self, key: str) -> Optional[Tensor]:
@@ -168,8 +192,21 @@ class ArchitectureParameters(nn.Module):
 
     def weights(self, key: str) -> Tensor:
         """Mixing weights for ``key``: (E, O), sampled once per call."""
-        return sample_weights(self.logits(key), self.sampling, self.tau,
-                              self.training)
+        logits = self.logits(key)
+        if self.training and self.smoothing > 0 and self.smoothing_active:
+            noise = torch.empty_like(logits).uniform_(-self.smoothing,
+                                                      self.smoothing)
+            broadcast(noise, src=0)  # the same perturbation on every rank
+            logits = logits + noise
+        return sample_weights(logits, self.sampling, self.tau, self.training)
+
+    def edge_weights(self, key: str) -> Tensor:
+        """Edge-normalisation weights for ``key``: (E,), a softmax per node."""
+        logits = self.edge_alphas[key]
+        return torch.cat([
+            F.softmax(part, dim=0)
+            for part in logits.split(self.edge_groups[key])
+        ])
 
     def active_ops(self, weights: Tensor) -> Optional[List[List[bool]]]:
         """Host-side flags of the ops to run, where a sample can hold zeros.
@@ -184,8 +221,15 @@ class ArchitectureParameters(nn.Module):
         return (weights != 0).cpu().tolist()
 
     def probabilities(self, key: str) -> Tensor:
-        """Deterministic ``softmax(α)`` for ``key`` (used for derivation)."""
-        return F.softmax(self.logits(key).detach(), dim=-1)
+        """Deterministic ``softmax(α)`` for ``key`` (used for derivation).
+
+        With edge normalisation each row is scaled by its edge weight, so the
+        DARTS rule ranks edges by (edge weight × op weight) as PC-DARTS does.
+        """
+        probs = F.softmax(self.logits(key).detach(), dim=-1)
+        if key in self.edge_alphas:
+            probs = probs * self.edge_weights(key).detach()[:, None]
+        return probs
 
     def entropy(self) -> Dict[str, float]:
         """Mean entropy of softmax(α) per key, normalised to [0, 1].
@@ -197,7 +241,7 @@ class ArchitectureParameters(nn.Module):
         for key, alpha in self.alphas.items():
             mask = self.mask(key)
             if mask is not None:
-                p = self.probabilities(key)
+                p = F.softmax(self.logits(key).detach(), dim=-1)
                 h = -(p * p.clamp_min(1e-12).log()).sum(-1)
                 n = mask.sum(-1).to(h.dtype)
                 norm = torch.where(n > 1, n.log(), torch.ones_like(n))
@@ -216,6 +260,9 @@ class ArchitectureParameters(nn.Module):
         for key in sorted(self.alphas.keys()):
             alpha = self.alphas[key]
             alpha.copy_(std * torch.randn(alpha.shape, generator=gen))
+        for key in sorted(self.edge_alphas.keys()):
+            beta = self.edge_alphas[key]
+            beta.copy_(std * torch.randn(beta.shape, generator=gen))
 
     def extra_repr(self) -> str:
         shapes = {k: tuple(v.shape) for k, v in self.alphas.items()}
@@ -241,7 +288,7 @@ class SearchableMixin:
         """The architecture parameters α of this network (empty if fixed)."""
         if not self.is_searchable:
             return []
-        return list(self.arch_params.alphas.values())
+        return list(self.arch_params.parameters())
 
     def arch_entropy(self) -> Dict[str, float]:
         """Normalised mean entropy of softmax(α) per α key."""
@@ -262,6 +309,13 @@ class SearchableMixin:
             weights = self.arch_params.weights(key)
             out[key] = (weights, self.arch_params.active_ops(weights))
         return out
+
+    def sample_edge_weights(self) -> Dict[str, Tensor]:
+        """Edge-normalisation weights (E,) of every key that has them."""
+        if not self.is_searchable:
+            return {}
+        return {key: self.arch_params.edge_weights(key)
+                for key in self.arch_params.edge_alphas.keys()}
 
     def derive_genotype(self):
         """Return the :class:`~mmposenas.models.search.Genotype` of α."""
@@ -289,7 +343,7 @@ def arch_parameters(model: nn.Module) -> List[nn.Parameter]:
     params: List[nn.Parameter] = []
     for module in model.modules():
         if isinstance(module, ArchitectureParameters):
-            params.extend(module.alphas.values())
+            params.extend(module.parameters())
     return params
 
 
@@ -303,7 +357,7 @@ def non_finite_arch_keys(model: nn.Module) -> List[str]:
     bad = []
     for name, module in model.named_modules():
         if isinstance(module, ArchitectureParameters):
-            for key, alpha in module.alphas.items():
+            for key, alpha in module.named_parameters():
                 if not bool(torch.isfinite(alpha.detach()).all()):
                     bad.append(f'{name}.{key}' if name else key)
     return bad
