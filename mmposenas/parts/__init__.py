@@ -17,3 +17,10 @@ __all__ = [
     'spectral_groups', 'top_pair_share', 'validate_groups', 'voxelize',
     'write_json_atomic', 'genotype_part_groups'
 ]
+
+from .body_part_tables import (PART_TABLES, BodyParts,  # noqa: E402,F401
+                               dataset_keypoint_names, resolve_body_parts)
+
+__all__ += [
+    'PART_TABLES', 'BodyParts', 'dataset_keypoint_names', 'resolve_body_parts'
+]

@@ -43,15 +43,20 @@ MI_ESTIMATORS = ('ksg', 'binned')
 
 
 def validate_groups(groups: Sequence[Sequence[int]],
-                    num_joints: int) -> Groups:
+                    num_joints: int,
+                    allow_overlap: bool = False) -> Groups:
     """Check that ``groups`` is a partition of the joints ``0 .. K-1``.
 
     Every joint must appear in exactly one group and no group may be empty.
+    With ``allow_overlap`` a joint may belong to several groups (a cover, e.g.
+    the elbow in both the upper- and the lower-arm part of PoseNFS P=8), but
+    still at most once per group and every joint in at least one group.
     The group order and the order inside each group are kept.
 
     Args:
         groups (sequence[sequence[int]]): The grouping.
         num_joints (int): Number of joints ``K``.
+        allow_overlap (bool): Accept joints shared by several groups.
 
     Returns:
         list[list[int]]: The grouping as plain ints.
@@ -83,8 +88,15 @@ def validate_groups(groups: Sequence[Sequence[int]],
     if bad:
         raise ValueError(f'joints {bad} are out of range 0..{num_joints - 1}')
     seen, repeated = set(), set()
-    for j in flat:
-        (repeated if j in seen else seen).add(j)
+    if allow_overlap:
+        for gi, group in enumerate(out):
+            twice = sorted({j for j in group if group.count(j) > 1})
+            if twice:
+                raise ValueError(f'group {gi} lists joints {twice} twice')
+        seen = set(flat)
+    else:
+        for j in flat:
+            (repeated if j in seen else seen).add(j)
     if repeated:
         raise ValueError(f'joints {sorted(repeated)} appear in more than one '
                          'group (or twice in a group)')

@@ -263,6 +263,10 @@ class ArchOptimizerHook(Hook):
         if self.mode == 'random':
             for module in searchable_modules(model):
                 module.arch_params.reset_random(self.seed, self.random_std)
+            # Frozen: no α gradient is computed or kept by the weight steps.
+            for alpha in alphas:
+                alpha.requires_grad_(False)
+                alpha.grad = None
             runner.logger.info(f'ArchOptimizerHook: α drawn from N(0, '
                                f'{self.random_std}²) with seed {self.seed} '
                                f'and frozen')

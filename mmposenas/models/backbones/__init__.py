@@ -7,3 +7,15 @@ __all__ = [
     'DartsCellBackbone', 'PartAwareNASBackbone', 'cell_layout',
     'reduction_positions'
 ]
+
+from .fabric import (CellNeuralFabric, FabricCell,  # noqa: E402,F401
+                     PartFabricBackbone, cells_per_layer, fabric_positions,
+                     neighbour_mask)
+
+__all__ += [
+    'CellNeuralFabric', 'FabricCell', 'PartFabricBackbone', 'cells_per_layer',
+    'fabric_positions', 'neighbour_mask'
+]
+from .fabric_pruning import prune_pose_model  # noqa: E402,F401
+
+__all__ += ['prune_pose_model']

@@ -15,6 +15,12 @@ Sampling turns logits ``(E, O)`` (E edges, O candidate ops) into mixing weights:
 
 In eval mode the Gumbel variants are deterministic: ``'gumbel'`` uses
 ``softmax(α / tau)`` and ``'gumbel_hard'`` the one-hot argmax of α.
+
+A key may carry a boolean mask of valid entries (e.g. the macro parameters β
+of a fabric cell that has only two of its three neighbours): masked entries
+get the logit −inf before sampling, so their weight is exactly zero, they
+receive no gradient, and the entropy of a row is normalised by the log of
+its number of valid entries.
 """
 import math
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
@@ -118,13 +124,17 @@ class ArchitectureParameters(nn.Module):
             normalisation: per key, the number of incoming edges of each node
             (e.g. ``[2, 3, 4, 5]``); creates ``edge_alphas[key]`` of shape
             ``(sum(groups),)``.
+        masks (dict[str, Tensor], optional): Boolean masks of valid
+            entries, each of the shape of its α tensor; every row (last
+            dimension) needs at least one valid entry. Keys without a mask
+            are fully valid.
     """
 
     def __init__(self, shapes: Dict[str, Sequence[int]],
                  sampling: str = 'softmax', tau: float = 1.0,
                  init_std: float = 1e-3,
-                 edge_groups: Optional[Dict[str, Sequence[int]]] = None
-                 ) -> None:
+                 edge_groups: Optional[Dict[str, Sequence[int]]] = None,
+                 masks: Optional[Dict[str, Tensor]] = None) -> None:
         super().__init__()
         if sampling not in SAMPLING_MODES:
             raise ValueError(f'unknown sampling mode {sampling!r}; expected '
@@ -143,14 +153,46 @@ class ArchitectureParameters(nn.Module):
             key: nn.Parameter(init_std * torch.randn(sum(groups)))
             for key, groups in self.edge_groups.items()
         })
+        self._mask_keys: List[str] = []
+        for key, mask in (masks or {}).items():
+            if key not in self.alphas:
+                raise ValueError(f'ArchitectureParameters: mask for unknown '
+                                 f'key {key!r}; keys are {self.keys()}')
+            mask = torch.as_tensor(mask, dtype=torch.bool)
+            shape = tuple(self.alphas[key].shape)
+            if tuple(mask.shape) != shape:
+                raise ValueError(f'ArchitectureParameters: mask of {key!r} '
+                                 f'has shape {tuple(mask.shape)}, expected '
+                                 f'{shape}')
+            empty = (~mask.any(dim=-1)).nonzero().flatten().tolist()
+            if empty:
+                raise ValueError(f'ArchitectureParameters: mask of {key!r} '
+                                 f'has no valid entry in row(s) {empty}')
+            # Derived from the network structure: not saved in checkpoints.
+            self.register_buffer(f'mask_{key}', mask, persistent=False)
+            self._mask_keys.append(key)
 
     def keys(self) -> List[str]:
         """Keys of the op logits α, in insertion order."""
         return list(self.alphas.keys())
 
+    def mask(self, key: str) -> Optional[Tensor]:
+        """Boolean mask of the valid entries of ``key`` (None: all valid)."""
+        if key not in self._mask_keys:
+            return None
+        return getattr(self, f'mask_{key}')
+
+    def logits(self, key: str) -> Tensor:
+        """α of ``key`` with masked entries set to −inf."""
+        alpha = self.alphas[key]
+        mask = self.mask(key)
+        if mask is None:
+            return alpha
+        return alpha.masked_fill(~mask, float('-inf'))
+
     def weights(self, key: str) -> Tensor:
         """Mixing weights for ``key``: (E, O), sampled once per call."""
-        logits = self.alphas[key]
+        logits = self.logits(key)
         if self.training and self.smoothing > 0 and self.smoothing_active:
             noise = torch.empty_like(logits).uniform_(-self.smoothing,
                                                       self.smoothing)
@@ -184,15 +226,28 @@ class ArchitectureParameters(nn.Module):
         With edge normalisation each row is scaled by its edge weight, so the
         DARTS rule ranks edges by (edge weight × op weight) as PC-DARTS does.
         """
-        probs = F.softmax(self.alphas[key].detach(), dim=-1)
+        probs = F.softmax(self.logits(key).detach(), dim=-1)
         if key in self.edge_alphas:
             probs = probs * self.edge_weights(key).detach()[:, None]
         return probs
 
     def entropy(self) -> Dict[str, float]:
-        """Mean entropy of softmax(α) per key, normalised to [0, 1]."""
+        """Mean entropy of softmax(α) per key, normalised to [0, 1].
+
+        For a masked key every row is normalised by the log of its number of
+        valid entries (rows with a single valid entry count as 0).
+        """
         out = {}
         for key, alpha in self.alphas.items():
+            mask = self.mask(key)
+            if mask is not None:
+                p = F.softmax(self.logits(key).detach(), dim=-1)
+                h = -(p * p.clamp_min(1e-12).log()).sum(-1)
+                n = mask.sum(-1).to(h.dtype)
+                norm = torch.where(n > 1, n.log(), torch.ones_like(n))
+                out[key] = torch.where(n > 1, h / norm,
+                                       torch.zeros_like(h)).mean().item()
+                continue
             h = entropy(F.softmax(alpha.detach(), dim=-1)).item()
             out[key] = h / math.log(alpha.shape[-1]) if alpha.shape[-1] > 1 \
                 else 0.0

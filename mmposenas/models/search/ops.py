@@ -218,6 +218,14 @@ OP_SETS: Dict[str, List[str]] = {
     # PoseNFS cell candidates.
     'posenfs': ['zero', 'skip_connect', 'sep_conv_3x3', 'atrous_conv_3x3',
                 'max_pool_3x3', 'avg_pool_3x3'],
+    # PoseNFS subnetwork (CNF) candidates: zero, skip, 3x3 separable conv and
+    # 3x3 dilation-2 conv. The official code's atrous op is depthwise-separable
+    # (depthwise dilated 3x3 + pointwise), i.e. ``dil_conv_3x3``; with it the
+    # paper's MobileNet-V2 P=3 C=10 model has the stated size (docs/posenfs.md).
+    'posenfs_subnet': ['zero', 'skip_connect', 'sep_conv_3x3', 'dil_conv_3x3'],
+    # The same with the full (dense) dilated conv ``atrous_conv_3x3``.
+    'posenfs_subnet_dense': ['zero', 'skip_connect', 'sep_conv_3x3',
+                             'atrous_conv_3x3'],
 }
 
 
