@@ -49,7 +49,7 @@ def test_round_trip_through_the_codec(tmp_path):
         norm_2d = (kpts[i] - stats['keypoints_mean']) / stats['keypoints_std']
         # ImagePoseLifting's (K * 2, 1) layout
         np.testing.assert_allclose(enc['keypoint_labels'][:, 0],
-                                   norm_2d.reshape(-1), rtol=1e-5)
+                                   norm_2d.reshape(-1), rtol=1e-4, atol=1e-6)
         label = enc['lifting_target_label']
         rel = xyz[i] - xyz[i, 0]
         np.testing.assert_allclose(

@@ -46,8 +46,8 @@ def test_smaller_source_is_cycled_without_repeats_within_a_cycle():
     sizes = [1000, 100]
     flat = np.concatenate(list(_sampler(sizes, (1, 1))))
     second = flat[_source(flat, sizes) == 1]
-    assert len(second) == 500  # 5 passes over the 100 MPII-like samples
-    for c in range(5):
+    assert len(second) == 1000  # 1:1 -> 10 passes over the 100 samples
+    for c in range(10):
         np.testing.assert_array_equal(np.sort(second[c * 100:(c + 1) * 100]),
                                       np.arange(1000, 1100))
     assert not np.array_equal(second[:100], second[100:200])  # reshuffled
@@ -89,12 +89,13 @@ def test_builds_from_the_sample_dataset_config():
         'configs/_base_/datasets/h36m_mpii_sample_volumetric_64x64.py')
     loader_cfg = cfg.train_dataloader.to_dict()
     loader_cfg['dataset']['pipeline'] = []
-    loader_cfg['collate_fn'] = dict(type='pseudo_collate')
     loader = Runner.build_dataloader(loader_cfg, seed=0)
     assert isinstance(loader.batch_sampler, MixedRatioBatchSampler)
-    batches = list(loader)
-    assert len(batches) == 1
-    names = [d['dataset_name'] if 'dataset_name' in d else d['img_path']
-             for d in batches[0]]
-    from_h36m = sum('h36m' in str(n) for n in names)
-    assert (from_h36m, len(names) - from_h36m) == (4, 3)
+    assert len(loader) == 1
+    batches = list(loader.batch_sampler)
+    lens = loader.dataset.lens
+    assert lens == [4, 5]
+    sources = _source(np.array(batches[0]), lens)
+    assert np.bincount(sources).tolist() == [4, 3]
+    sample = loader.dataset.get_data_info(int(batches[0][0]))
+    assert sample['keypoints_3d'].shape == (1, 18, 3)  # H36M first

@@ -228,8 +228,16 @@ class RandomSyntheticOcclusion(BaseTransform):
             self.reference_size
         oh = max(int(round(occ.shape[0] * factor)), 1)
         ow = max(int(round(occ.shape[1] * factor)), 1)
-        occ = cv2.resize(occ, (ow, oh), interpolation=cv2.INTER_AREA
-                         if factor < 1 else cv2.INTER_LINEAR)
+        # resize colour premultiplied by alpha, so the transparent pixels'
+        # colour does not bleed into the edges (no dark fringes)
+        interp = cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR
+        alpha_full = occ[..., 3].astype(np.float32) / 255.
+        premult = occ[..., :3].astype(np.float32) * alpha_full[..., None]
+        alpha_full = cv2.resize(alpha_full, (ow, oh), interpolation=interp)
+        premult = cv2.resize(premult, (ow, oh), interpolation=interp)
+        alpha_full = np.clip(alpha_full.reshape(oh, ow), 0., 1.)
+        colour_full = premult.reshape(oh, ow, 3) / np.maximum(
+            alpha_full, 1e-6)[..., None]
         cx, cy = np.random.uniform(0, w), np.random.uniform(0, h)
         x0, y0 = int(round(cx - ow / 2)), int(round(cy - oh / 2))
         # the part of the cut-out inside the image
@@ -237,14 +245,16 @@ class RandomSyntheticOcclusion(BaseTransform):
         ix1, iy1 = min(x0 + ow, w), min(y0 + oh, h)
         if ix0 >= ix1 or iy0 >= iy1:
             return
-        part = occ[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0]
-        alpha = part[..., 3:4].astype(np.float32) / 255.
+        crop = (slice(iy0 - y0, iy1 - y0), slice(ix0 - x0, ix1 - x0))
+        alpha = alpha_full[crop][..., None]
+        colour = np.clip(colour_full[crop], 0, 255)
+        if img.ndim == 2:
+            colour = colour @ np.array([0.114, 0.587, 0.299],
+                                       np.float32)[:, None]  # BGR -> grey
         region = img[iy0:iy1, ix0:ix1]
-        colour = part[..., :3] if img.ndim == 3 else cv2.cvtColor(
-            part[..., :3], cv2.COLOR_BGR2GRAY)[..., None]
         src = region.astype(np.float32).reshape(alpha.shape[:2] + (-1, ))
-        blended = alpha * colour.astype(np.float32) + (1 - alpha) * src
-        inside = alpha[..., 0] > 0
+        blended = alpha * colour + (1 - alpha) * src
+        inside = alpha[..., 0] > 1e-3
         new = np.rint(blended).astype(img.dtype).reshape(region.shape)
         region[inside] = new[inside]
         covered[iy0:iy1, ix0:ix1] |= inside
