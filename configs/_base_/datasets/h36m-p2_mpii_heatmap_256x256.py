@@ -5,21 +5,22 @@
 # (pixels) and PCK on every 64th frame of S9, S11.
 _base_ = ['./h36m-p2_mpii_volumetric_256x256.py']
 
-codec = dict(
+# (the inherited `codec` is the volumetric one; heatmap configs use this)
+heatmap_codec = dict(
     type='MSRAHeatmap', input_size=(256, 256), heatmap_size=(64, 64), sigma=2)
 train_pipeline = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale', padding=1.0),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='TopdownAffine', input_size=codec['input_size']),
+    dict(type='TopdownAffine', input_size=heatmap_codec['input_size']),
     dict(type='RandomChannelColorScale', scale_range=(0.8, 1.2)),
-    dict(type='GenerateTarget', encoder=codec),
+    dict(type='GenerateTarget', encoder=heatmap_codec),
     dict(type='PackPoseInputs'),
 ]
 val_pipeline = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale', padding=1.0),
-    dict(type='TopdownAffine', input_size=codec['input_size']),
+    dict(type='TopdownAffine', input_size=heatmap_codec['input_size']),
     dict(type='PackPoseInputs'),
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -15,7 +15,8 @@
 #   --cfg-options train_dataloader.dataset.pipeline.7.occluder_dir=data/voc_occluders
 _base_ = ['./h36m-p2_mpii_volumetric_256x256.py']
 
-codec = {{_base_.codec}}
+codec = dict(
+    type='VolumetricIntegralLabel', input_size=(256, 256), depth_range=2000.)  # as the base's
 train_pipeline = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale', padding=1.0),

@@ -4,12 +4,11 @@
 # 64 depth bins (64x64 for a 256x256 input), 3D soft-argmax, L1 loss, flip
 # test. Adam 1e-4 (betas 0.9, 0.999) decayed x0.1 at epochs 40 and 60, 70
 # epochs. Configs using this base set model.head.decoder to their dataset
-# codec and the batch size.
+# codec, the batch size and
+#   train_cfg = dict(by_epoch=True, max_epochs=70, val_interval=5)
 #
 # ImageNet weights: torchvision's by default; a local file with
 #   --cfg-options model.backbone.init_cfg.checkpoint=/path/resnet50.pth
-train_cfg = dict(by_epoch=True, max_epochs=70, val_interval=5)
-randomness = dict(seed=0)
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.999)))
 param_scheduler = [
     dict(type='MultiStepLR', by_epoch=True, milestones=[40, 60], gamma=0.1)
@@ -36,7 +35,6 @@ model = dict(
         deconv_kernel_sizes=(4, 4, 4),
         final_layer=dict(kernel_size=1),
         loss=dict(type='L1Loss', use_target_weight=True),
-        decoder=None,  # set to the dataset codec
         init_cfg=[
             dict(type='Normal', layer=['ConvTranspose2d', 'Conv2d'],
                  std=0.001),

@@ -7,6 +7,8 @@ _base_ = [
     '../../_base_/datasets/h36m-p2_mpii_integral-aug_384x288.py',
     '../../_base_/models/integral_res50_deconv.py'
 ]
+train_cfg = dict(by_epoch=True, max_epochs=70, val_interval=5)
+randomness = dict(seed=0)
 train_dataloader = dict(batch_size=14)
 auto_scale_lr = dict(base_batch_size=14)
 model = dict(

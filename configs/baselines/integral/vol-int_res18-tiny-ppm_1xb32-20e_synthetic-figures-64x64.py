@@ -16,7 +16,8 @@ param_scheduler = [
     dict(type='MultiStepLR', by_epoch=True, milestones=[15], gamma=0.1)
 ]
 
-codec = {{_base_.codec}}
+codec = dict(
+    type='VolumetricIntegralLabel', input_size=(64, 64), depth_range=2000.)  # as the base's
 train_pipeline = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale', padding=1.0),

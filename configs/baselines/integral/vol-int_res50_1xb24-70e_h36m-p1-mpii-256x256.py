@@ -6,6 +6,8 @@ _base_ = [
     '../../_base_/datasets/h36m-p1_mpii_integral-aug_256x256.py',
     '../../_base_/models/integral_res50_deconv.py'
 ]
+train_cfg = dict(by_epoch=True, max_epochs=70, val_interval=5)
+randomness = dict(seed=0)
 train_dataloader = dict(batch_size=24)
 auto_scale_lr = dict(base_batch_size=24)
 model = dict(head=dict(decoder={{_base_.codec}}))

@@ -10,21 +10,21 @@ train_cfg = dict(by_epoch=True, max_epochs=8, val_interval=8)
 randomness = dict(seed=0)
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3))
 
-codec = dict(
+heatmap_codec = dict(
     type='MSRAHeatmap', input_size=(64, 64), heatmap_size=(16, 16), sigma=1)
 train_pipeline = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale', padding=1.0),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='TopdownAffine', input_size=codec['input_size']),
+    dict(type='TopdownAffine', input_size=heatmap_codec['input_size']),
     dict(type='RandomChannelColorScale', scale_range=(0.8, 1.2)),
-    dict(type='GenerateTarget', encoder=codec),
+    dict(type='GenerateTarget', encoder=heatmap_codec),
     dict(type='PackPoseInputs'),
 ]
 val_pipeline = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale', padding=1.0),
-    dict(type='TopdownAffine', input_size=codec['input_size']),
+    dict(type='TopdownAffine', input_size=heatmap_codec['input_size']),
     dict(type='PackPoseInputs'),
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
@@ -48,7 +48,7 @@ model = dict(
         deconv_out_channels=(16, 16, 16),
         deconv_kernel_sizes=(4, 4, 4),
         loss=dict(type='KeypointMSELoss', use_target_weight=True),
-        decoder=codec),
+        decoder=heatmap_codec),
     test_cfg=dict(flip_test=True, flip_mode='heatmap', shift_heatmap=True))
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=1),

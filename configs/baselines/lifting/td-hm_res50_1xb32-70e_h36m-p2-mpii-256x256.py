@@ -37,7 +37,7 @@ model = dict(
         deconv_out_channels=(256, 256, 256),
         deconv_kernel_sizes=(4, 4, 4),
         loss=dict(type='KeypointMSELoss', use_target_weight=True),
-        decoder={{_base_.codec}}),
+        decoder={{_base_.heatmap_codec}}),
     test_cfg=dict(flip_test=True, flip_mode='heatmap', shift_heatmap=True))
 default_hooks = dict(
     checkpoint=dict(
