@@ -9,11 +9,11 @@ _base_ = [
     '../../_base_/default_runtime.py',
     '../../_base_/datasets/synthetic_figures_volumetric_64x64.py'
 ]
-train_cfg = dict(by_epoch=True, max_epochs=20, val_interval=5)
+train_cfg = dict(by_epoch=True, max_epochs=10, val_interval=5)
 randomness = dict(seed=0)
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=2e-3))
 param_scheduler = [
-    dict(type='MultiStepLR', by_epoch=True, milestones=[15], gamma=0.1)
+    dict(type='MultiStepLR', by_epoch=True, milestones=[8], gamma=0.1)
 ]
 
 codec = dict(
