@@ -85,15 +85,20 @@ class MixedRatioBatchSampler(Sampler):
                  ratios: Sequence[float] = (1, 1),
                  epoch_source: int = 0,
                  drop_last: bool = False) -> None:
-        if not hasattr(sampler, 'dataset'):
+        base = sampler
+        while not hasattr(base, 'dataset') and hasattr(base, 'sampler'):
+            base = base.sampler  # e.g. through a ResumableSampler
+        if not hasattr(base, 'dataset'):
             raise TypeError('MixedRatioBatchSampler: the sampler '
                             f'{type(sampler).__name__} has no `dataset`')
+        self._base_sampler = base  # holds dataset, seed and epoch
+        self._skip_batches = 0
         if int(batch_size) < 1:
             raise ValueError('MixedRatioBatchSampler: batch_size must be >= 1'
                              f', got {batch_size}')
         self.sampler = sampler
         self.batch_size = int(batch_size)
-        self.sizes = source_sizes(sampler.dataset)
+        self.sizes = source_sizes(base.dataset)
         ratios = [float(r) for r in ratios]
         if len(ratios) != len(self.sizes) or min(ratios) < 0 or \
                 sum(ratios) <= 0:
@@ -127,8 +132,8 @@ class MixedRatioBatchSampler(Sampler):
 
     def _cycled(self, indices: List[int], source: int) -> Iterator[int]:
         """``indices`` then reshuffled copies, forever."""
-        seed = int(getattr(self.sampler, 'seed', 0) or 0)
-        epoch = int(getattr(self.sampler, 'epoch', 0) or 0)
+        seed = int(getattr(self._base_sampler, 'seed', 0) or 0)
+        epoch = int(getattr(self._base_sampler, 'epoch', 0) or 0)
         yield from indices
         cycle = 1
         while True:
@@ -141,7 +146,22 @@ class MixedRatioBatchSampler(Sampler):
         full, rest = divmod(num_anchor, q)
         return full + (1 if rest and not self.drop_last else 0)
 
+    def skip_next_batches(self, num_batches: int) -> None:
+        """Make the next pass start after its first ``num_batches`` batches
+        (indices only: nothing is loaded). ``ArchOptimizerHook`` uses it to
+        resume an architecture split mid-pass."""
+        if num_batches < 0:
+            raise ValueError('MixedRatioBatchSampler: cannot skip '
+                             f'{num_batches} batches')
+        self._skip_batches = int(num_batches)
+
     def __iter__(self) -> Iterator[List[int]]:
+        skip, self._skip_batches = self._skip_batches, 0
+        for i, batch in enumerate(self._batches()):
+            if i >= skip:
+                yield batch
+
+    def _batches(self) -> Iterator[List[int]]:
         per_source = self._split()
         anchor = per_source[self.epoch_source]
         q_anchor = self.quota[self.epoch_source]

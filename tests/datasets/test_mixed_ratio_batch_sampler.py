@@ -99,3 +99,18 @@ def test_builds_from_the_sample_dataset_config():
     assert np.bincount(sources).tolist() == [4, 3]
     sample = loader.dataset.get_data_info(int(batches[0][0]))
     assert sample['keypoints_3d'].shape == (1, 18, 3)  # H36M first
+
+
+def test_skip_next_batches_and_a_resumable_inner_sampler():
+    from mmposenas.datasets import ResumableSampler
+    dataset = ConcatDataset([list(range(100)), list(range(30))])
+    inner = ResumableSampler(dataset, dict(type='DefaultSampler',
+                                           shuffle=True), seed=3)
+    sampler = MixedRatioBatchSampler(inner, 10, (1, 1))
+    sampler.set_epoch(2)
+    full = list(sampler)
+    sampler.skip_next_batches(4)
+    assert list(sampler) == full[4:]  # one pass skipped, then as before
+    assert list(sampler) == full
+    sampler.set_epoch(3)
+    assert list(sampler) != full
