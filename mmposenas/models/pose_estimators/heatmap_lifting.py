@@ -1,5 +1,5 @@
 """2D heatmaps + 2D-to-3D lifting (Martinez et al. 2017), separate or joint."""
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Optional, Tuple
 
 import numpy as np
 import torch
@@ -171,8 +171,8 @@ class HeatmapLiftingEstimator(BaseModel):
 
     def _crop_geometry(self, data_samples: Optional[SampleList],
                        heatmaps: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
-        """Crop size, centres and scales of a batch (identity without
-        samples: image = crop)."""
+        """Crop size ``(2,)``, centres ``(B, 2)`` and scales ``(B, 2)`` from
+        the samples' ``input_size``/``input_center``/``input_scale``."""
         b = heatmaps.shape[0]
         if not data_samples:
             raise ValueError('HeatmapLiftingEstimator needs data samples '
@@ -259,8 +259,3 @@ class HeatmapLiftingEstimator(BaseModel):
                 keypoint_scores=np.ones((1, joints_np.shape[1]), np.float32),
                 keypoints_2d=kpts_np[i:i + 1])
         return data_samples
-
-    @staticmethod
-    def state_dict_prefixes() -> List[str]:
-        """Prefixes of the two sub-networks in this model's state dict."""
-        return ['pose2d.', 'lifter.']
