@@ -1,4 +1,4 @@
-"""Synthetic occlusion: paste object cut-outs or random shapes onto the crop."""
+"""Synthetic occlusion: paste object cut-outs or random shapes on the crop."""
 import os
 import os.path as osp
 from typing import List, Optional, Sequence, Tuple

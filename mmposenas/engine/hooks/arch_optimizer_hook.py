@@ -284,7 +284,9 @@ class ArchOptimizerHook(Hook):
                 skip = batch_sampler.skip_next_batches
             else:
                 sampler = loader.sampler
-                skip = lambda n: sampler.skip_next(n * loader.batch_size)  # noqa: E731,E501
+
+                def skip(num_batches: int) -> None:
+                    sampler.skip_next(num_batches * loader.batch_size)
             sampler.set_epoch(self._arch_epoch)
             if self._resume_batches:
                 skip(self._resume_batches)
