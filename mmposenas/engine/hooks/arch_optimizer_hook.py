@@ -1,6 +1,6 @@
 """Architecture search inside MMEngine's ordinary Runner."""
 import copy
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Set
 
 import torch
@@ -14,6 +14,7 @@ from torch import Tensor
 from torch.func import functional_call
 
 from mmposenas.models.search import arch_parameters, searchable_modules
+from mmposenas.models.search.cost import EdgeCostTable
 from ..arch_gradients import first_order_arch_grads, second_order_arch_grads
 
 BILEVEL_MODES = ('first_order', 'second_order')
@@ -43,6 +44,22 @@ def precision_context(runner: Runner, model: torch.nn.Module):
     if isinstance(runner.optim_wrapper, OptimWrapperDict):
         return nullcontext()
     return runner.optim_wrapper.optim_context(model)
+
+
+@contextmanager
+def arch_smoothing_off(model: torch.nn.Module):
+    """Switch off the SDARTS-RS α perturbation inside the block."""
+    from mmposenas.models.search import ArchitectureParameters
+    modules = [m for m in model.modules()
+               if isinstance(m, ArchitectureParameters)]
+    saved = [m.smoothing_active for m in modules]
+    for m in modules:
+        m.smoothing_active = False
+    try:
+        yield
+    finally:
+        for m, active in zip(modules, saved):
+            m.smoothing_active = active
 
 
 def check_ddp_unused_parameters(model: torch.nn.Module) -> None:
@@ -138,6 +155,18 @@ class ArchOptimizerHook(Hook):
         grad_clip (float, optional): Clip the α gradient norm to this value.
         seed (int): Seed of the random mode.
         random_std (float): Standard deviation of the random mode.
+        cost_weight (float): Cost-aware search (bilevel modes): adds
+            ``cost_weight`` × a multiply-add term to the α loss. Without
+            ``cost_target`` the term is E[MACs] / MACs of the costliest
+            architecture (in [0, 1]); with it, ``relu(E[MACs] - target) /
+            target`` (a budget: no pull below it). E[MACs] is the whole
+            network's expected multiply-adds under softmax(α)
+            (:class:`~mmposenas.models.search.cost.EdgeCostTable`), logged
+            as ``train/expected_gmacs``.
+        cost_target (float, optional): Budget in multiply-adds at
+            ``cost_input_shape``.
+        cost_input_shape (tuple[int, int, int]): (C, H, W) at which costs
+            are counted (the search input size).
     """
 
     priority = 'NORMAL'
@@ -150,7 +179,10 @@ class ArchOptimizerHook(Hook):
                  param_scheduler: Optional[Any] = None, begin_epoch: int = 0,
                  interval: int = 1, xi: Optional[float] = None,
                  fd_radius: float = 0.01, grad_clip: Optional[float] = None,
-                 seed: int = 0, random_std: float = 1.0) -> None:
+                 seed: int = 0, random_std: float = 1.0,
+                 cost_weight: float = 0.0,
+                 cost_target: Optional[float] = None,
+                 cost_input_shape: Optional[Sequence[int]] = None) -> None:
         if mode not in MODES:
             raise ValueError(f'ArchOptimizerHook: mode must be one of {MODES}, '
                              f'got {mode!r}')
@@ -176,6 +208,22 @@ class ArchOptimizerHook(Hook):
         self.grad_clip = grad_clip
         self.seed = seed
         self.random_std = random_std
+        if cost_weight < 0 or (cost_target is not None and cost_target <= 0):
+            raise ValueError(f'ArchOptimizerHook: cost_weight must be >= 0 '
+                             f'and cost_target > 0, got {cost_weight}, '
+                             f'{cost_target}')
+        if cost_weight and (mode not in BILEVEL_MODES or
+                            cost_input_shape is None):
+            raise ValueError(
+                'ArchOptimizerHook: cost_weight needs a bilevel mode '
+                f'{BILEVEL_MODES} and cost_input_shape=(C, H, W) of the '
+                f'search input; got mode={mode!r}, '
+                f'cost_input_shape={cost_input_shape}')
+        self.cost_weight = float(cost_weight)
+        self.cost_target = cost_target
+        self.cost_input_shape = (tuple(int(v) for v in cost_input_shape)
+                                 if cost_input_shape is not None else None)
+        self.cost_table = None
 
         self.optim_wrapper: Optional[OptimWrapper] = None
         self.param_schedulers: List[Any] = []
@@ -239,6 +287,23 @@ class ArchOptimizerHook(Hook):
         self._pending_state = None
         self._arch_loader = runner.build_dataloader(
             resumable_loader_cfg(self.arch_dataloader_cfg), seed=runner.seed)
+        if self.cost_weight:
+            self.cost_table = EdgeCostTable(model, self.cost_input_shape)
+            runner.logger.info(
+                f'ArchOptimizerHook: cost-aware search, '
+                f'{self.cost_table.fixed / 1e9:.4f} GMACs fixed, at most '
+                f'{self.cost_table.max_macs / 1e9:.4f} GMACs')
+
+    def cost_loss(self) -> Tensor:
+        """The weighted multiply-add term of the α loss (0 when off)."""
+        if self.cost_table is None:
+            return torch.zeros(())
+        expected = self.cost_table.expected_macs()
+        if self.cost_target is None:
+            term = expected / self.cost_table.max_macs
+        else:
+            term = torch.relu(expected - self.cost_target) / self.cost_target
+        return (self.cost_weight * term).float()
 
     def _build_optimizer(self, alphas: Sequence[torch.nn.Parameter]) -> None:
         cfg = copy.deepcopy(self.optimizer_cfg)
@@ -324,19 +389,24 @@ class ArchOptimizerHook(Hook):
                 losses = functional_call(model, overrides, args=(),
                                          kwargs=dict(**data, mode='loss'))
             loss, _ = model.parse_losses(losses)
+            if self.cost_table is not None:
+                loss = loss + self.cost_loss()
             return loss
 
-        if self.mode == 'first_order':
-            grads = first_order_arch_grads(model, loss_fn, val_data,
-                                           _mean_over_processes)
-        else:
-            xi = self.xi
-            if xi is None:
-                xi = runner.optim_wrapper.get_lr()['lr'][0]
-            train_data = model.data_preprocessor(train_batch, True)
-            grads = second_order_arch_grads(model, loss_fn, train_data,
-                                            val_data, xi, self.fd_radius,
-                                            _mean_over_processes)
+        # α is stepped on the unperturbed α (SDARTS-RS smooths the weight
+        # step only)
+        with arch_smoothing_off(model):
+            if self.mode == 'first_order':
+                grads = first_order_arch_grads(model, loss_fn, val_data,
+                                               _mean_over_processes)
+            else:
+                xi = self.xi
+                if xi is None:
+                    xi = runner.optim_wrapper.get_lr()['lr'][0]
+                train_data = model.data_preprocessor(train_batch, True)
+                grads = second_order_arch_grads(model, loss_fn, train_data,
+                                                val_data, xi, self.fd_radius,
+                                                _mean_over_processes)
         for alpha, grad in zip(alphas, grads):
             alpha.grad = grad.to(alpha.dtype)
         if self.grad_clip is not None:
@@ -348,6 +418,10 @@ class ArchOptimizerHook(Hook):
                 scheduler.step()
         runner.message_hub.update_scalar(
             'train/arch_lr', self.optim_wrapper.get_lr()['lr'][0])
+        if self.cost_table is not None:
+            runner.message_hub.update_scalar(
+                'train/expected_gmacs',
+                float(self.cost_table.expected_macs()) / 1e9)
 
     # ---------------------------------------------------------- checkpoints
     def before_save_checkpoint(self, runner: Runner, checkpoint: dict) -> None:

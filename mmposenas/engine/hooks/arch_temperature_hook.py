@@ -1,12 +1,11 @@
 """Anneal the Gumbel-softmax temperature of architecture parameters."""
-import math
-
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 from mmpose.registry import HOOKS
 
 from mmposenas.models.search import ArchitectureParameters
 from .arch_optimizer_hook import unwrap_model
+from .schedule import interpolate, run_progress
 
 
 @HOOKS.register_module()
@@ -40,19 +39,12 @@ class ArchTemperatureHook(Hook):
 
     def temperature(self, progress: float) -> float:
         """τ at ``progress`` in [0, 1]."""
-        p = min(max(progress, 0.0), 1.0)
-        if self.schedule == 'exp':
-            return self.tau_max * math.exp(p * math.log(self.tau_min /
-                                                        self.tau_max))
-        return self.tau_max + p * (self.tau_min - self.tau_max)
+        return interpolate(self.tau_max, self.tau_min, progress,
+                           self.schedule)
 
     def before_train_iter(self, runner: Runner, batch_idx: int,
                           data_batch=None) -> None:
-        if self.by_epoch:
-            total, done = max(runner.max_epochs - 1, 1), runner.epoch
-        else:
-            total, done = max(runner.max_iters - 1, 1), runner.iter
-        tau = self.temperature(done / total)
+        tau = self.temperature(run_progress(runner, self.by_epoch))
         for module in unwrap_model(runner.model).modules():
             if isinstance(module, ArchitectureParameters):
                 module.tau = tau

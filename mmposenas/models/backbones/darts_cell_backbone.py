@@ -38,6 +38,15 @@ class DartsCellBackbone(BaseModule, SearchableMixin):
             'gumbel_hard').
         tau (float): Initial Gumbel temperature.
         out_indices (Sequence[int]): Cells whose outputs are returned.
+        partial_channels (int): PC-DARTS: only 1/K of the channels go
+            through each mixed op of the supernet (1: plain DARTS).
+        edge_normalization (bool): PC-DARTS edge normalisation: learnable
+            per-node softmax weights over the incoming edges (in
+            ``ArchitectureParameters.edge_alphas``), used in the forward pass
+            and in the derivation's edge ranking.
+        max_skip (int, optional): Derivation caps the skip connections of
+            each cell at this number (P-DARTS); recorded in the cell's
+            ``extras['skip_cap']`` when it bites.
         init_cfg (dict, optional): MMEngine initialisation config.
     """
 
@@ -48,10 +57,13 @@ class DartsCellBackbone(BaseModule, SearchableMixin):
                  genotype: Optional[Union[Genotype, Dict, str]] = None,
                  sampling: str = 'softmax', tau: float = 1.0,
                  out_indices: Sequence[int] = (-1, ),
+                 partial_channels: int = 1, edge_normalization: bool = False,
+                 max_skip: Optional[int] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.op_names = resolve_op_names(op_set)
         self.num_nodes = num_nodes
+        self.max_skip = max_skip
         self.reduction_cells = sorted(set(
             i % num_cells for i in reduction_cells))
         self.out_indices = [i % num_cells for i in out_indices]
@@ -81,7 +93,8 @@ class DartsCellBackbone(BaseModule, SearchableMixin):
                 genotype=fixed[cell_type] if fixed else None,
                 num_nodes=num_nodes, stride=2 if reduction else 1,
                 input_resample=(0.5 if prev_reduction else 1, 1),
-                affine=affine)
+                affine=affine,
+                partial_channels=1 if fixed else partial_channels)
             cell.cell_type = cell_type
             self.cells.append(cell)
             c_pp, c_p = c_p, cell.out_channels
@@ -91,9 +104,12 @@ class DartsCellBackbone(BaseModule, SearchableMixin):
 
         if fixed is None:
             edges = num_cell_edges(num_nodes)
+            groups = self.cells[0].edge_groups
             self.arch_params = ArchitectureParameters(
                 {t: (edges, len(self.op_names)) for t in used_types},
-                sampling=sampling, tau=tau)
+                sampling=sampling, tau=tau,
+                edge_groups={t: groups for t in used_types}
+                if edge_normalization else None)
         else:
             self.arch_params = None
             self.genotype = fixed
@@ -110,10 +126,12 @@ class DartsCellBackbone(BaseModule, SearchableMixin):
         """
         s0 = s1 = self.stem(x)
         samples = self.sample_arch_weights()
+        edge_weights = self.sample_edge_weights()
         outs = []
         for i, cell in enumerate(self.cells):
             weights, active = samples.get(cell.cell_type, (None, None))
-            s0, s1 = s1, cell((s0, s1), weights, active)
+            s0, s1 = s1, cell((s0, s1), weights, active,
+                              edge_weights.get(cell.cell_type))
             if i in self.out_indices:
                 outs.append(s1)
         return tuple(outs)
@@ -124,7 +142,8 @@ class DartsCellBackbone(BaseModule, SearchableMixin):
             return self.genotype
         cells = {
             key: derive_cell(self.arch_params.probabilities(key),
-                             self.op_names, self.num_nodes, top_k=2)
+                             self.op_names, self.num_nodes, top_k=2,
+                             max_skip=self.max_skip)
             for key in self.arch_params.keys()
         }
         return Genotype(cells=cells, extras=dict(op_names=self.op_names))

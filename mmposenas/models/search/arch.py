@@ -96,6 +96,17 @@ def entropy(weights: Tensor) -> Tensor:
 class ArchitectureParameters(nn.Module):
     """Architecture logits α by key (e.g. cell type), kept apart from weights.
 
+    Besides the op logits (``alphas``, one (E, O) tensor per key) it can hold
+    edge logits (``edge_alphas``, PC-DARTS edge normalisation): one (E,)
+    tensor per key whose weights are a softmax over the incoming edges of
+    each node (``edge_groups`` gives the number of edges of every node).
+
+    Two α-side collapse remedies are attributes set by hooks: ``tau`` (Gumbel
+    temperature, ``ArchTemperatureHook``) and ``smoothing`` (SDARTS-RS: during
+    the weight step the op logits are perturbed with U(-smoothing,
+    smoothing) noise; ``ArchSmoothingHook`` sets it and ``ArchOptimizerHook``
+    switches it off for its α step through ``smoothing_active``).
+
     Args:
         shapes (dict[str, tuple[int, ...]]): Shape of each α tensor, usually
             ``(num_edges, num_ops)``.
@@ -103,30 +114,57 @@ class ArchitectureParameters(nn.Module):
         tau (float): Initial Gumbel temperature (changed by
             ``ArchTemperatureHook``).
         init_std (float): α is initialised from N(0, init_std²) (DARTS: 1e-3).
+        edge_groups (dict[str, Sequence[int]], optional): For edge
+            normalisation: per key, the number of incoming edges of each node
+            (e.g. ``[2, 3, 4, 5]``); creates ``edge_alphas[key]`` of shape
+            ``(sum(groups),)``.
     """
 
     def __init__(self, shapes: Dict[str, Sequence[int]],
                  sampling: str = 'softmax', tau: float = 1.0,
-                 init_std: float = 1e-3) -> None:
+                 init_std: float = 1e-3,
+                 edge_groups: Optional[Dict[str, Sequence[int]]] = None
+                 ) -> None:
         super().__init__()
         if sampling not in SAMPLING_MODES:
             raise ValueError(f'unknown sampling mode {sampling!r}; expected '
                              f'one of {SAMPLING_MODES}')
         self.sampling = sampling
         self.tau = float(tau)
+        self.smoothing = 0.0
+        self.smoothing_active = True
         self.alphas = nn.ParameterDict({
             key: nn.Parameter(init_std * torch.randn(*shape))
             for key, shape in shapes.items()
         })
+        self.edge_groups = {k: [int(n) for n in v]
+                            for k, v in (edge_groups or {}).items()}
+        self.edge_alphas = nn.ParameterDict({
+            key: nn.Parameter(init_std * torch.randn(sum(groups)))
+            for key, groups in self.edge_groups.items()
+        })
 
     def keys(self) -> List[str]:
-        """Keys of the α tensors, in insertion order."""
+        """Keys of the op logits α, in insertion order."""
         return list(self.alphas.keys())
 
     def weights(self, key: str) -> Tensor:
         """Mixing weights for ``key``: (E, O), sampled once per call."""
-        return sample_weights(self.alphas[key], self.sampling, self.tau,
-                              self.training)
+        logits = self.alphas[key]
+        if self.training and self.smoothing > 0 and self.smoothing_active:
+            noise = torch.empty_like(logits).uniform_(-self.smoothing,
+                                                      self.smoothing)
+            broadcast(noise, src=0)  # the same perturbation on every rank
+            logits = logits + noise
+        return sample_weights(logits, self.sampling, self.tau, self.training)
+
+    def edge_weights(self, key: str) -> Tensor:
+        """Edge-normalisation weights for ``key``: (E,), a softmax per node."""
+        logits = self.edge_alphas[key]
+        return torch.cat([
+            F.softmax(part, dim=0)
+            for part in logits.split(self.edge_groups[key])
+        ])
 
     def active_ops(self, weights: Tensor) -> Optional[List[List[bool]]]:
         """Host-side flags of the ops to run, where a sample can hold zeros.
@@ -141,8 +179,15 @@ class ArchitectureParameters(nn.Module):
         return (weights != 0).cpu().tolist()
 
     def probabilities(self, key: str) -> Tensor:
-        """Deterministic ``softmax(α)`` for ``key`` (used for derivation)."""
-        return F.softmax(self.alphas[key].detach(), dim=-1)
+        """Deterministic ``softmax(α)`` for ``key`` (used for derivation).
+
+        With edge normalisation each row is scaled by its edge weight, so the
+        DARTS rule ranks edges by (edge weight × op weight) as PC-DARTS does.
+        """
+        probs = F.softmax(self.alphas[key].detach(), dim=-1)
+        if key in self.edge_alphas:
+            probs = probs * self.edge_weights(key).detach()[:, None]
+        return probs
 
     def entropy(self) -> Dict[str, float]:
         """Mean entropy of softmax(α) per key, normalised to [0, 1]."""
@@ -160,6 +205,9 @@ class ArchitectureParameters(nn.Module):
         for key in sorted(self.alphas.keys()):
             alpha = self.alphas[key]
             alpha.copy_(std * torch.randn(alpha.shape, generator=gen))
+        for key in sorted(self.edge_alphas.keys()):
+            beta = self.edge_alphas[key]
+            beta.copy_(std * torch.randn(beta.shape, generator=gen))
 
     def extra_repr(self) -> str:
         shapes = {k: tuple(v.shape) for k, v in self.alphas.items()}
@@ -185,7 +233,7 @@ class SearchableMixin:
         """The architecture parameters α of this network (empty if fixed)."""
         if not self.is_searchable:
             return []
-        return list(self.arch_params.alphas.values())
+        return list(self.arch_params.parameters())
 
     def arch_entropy(self) -> Dict[str, float]:
         """Normalised mean entropy of softmax(α) per α key."""
@@ -206,6 +254,13 @@ class SearchableMixin:
             weights = self.arch_params.weights(key)
             out[key] = (weights, self.arch_params.active_ops(weights))
         return out
+
+    def sample_edge_weights(self) -> Dict[str, Tensor]:
+        """Edge-normalisation weights (E,) of every key that has them."""
+        if not self.is_searchable:
+            return {}
+        return {key: self.arch_params.edge_weights(key)
+                for key in self.arch_params.edge_alphas.keys()}
 
     def derive_genotype(self):
         """Return the :class:`~mmposenas.models.search.Genotype` of α."""
@@ -233,7 +288,7 @@ def arch_parameters(model: nn.Module) -> List[nn.Parameter]:
     params: List[nn.Parameter] = []
     for module in model.modules():
         if isinstance(module, ArchitectureParameters):
-            params.extend(module.alphas.values())
+            params.extend(module.parameters())
     return params
 
 
@@ -247,7 +302,7 @@ def non_finite_arch_keys(model: nn.Module) -> List[str]:
     bad = []
     for name, module in model.named_modules():
         if isinstance(module, ArchitectureParameters):
-            for key, alpha in module.alphas.items():
+            for key, alpha in module.named_parameters():
                 if not bool(torch.isfinite(alpha.detach()).all()):
                     bad.append(f'{name}.{key}' if name else key)
     return bad

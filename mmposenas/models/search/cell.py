@@ -77,6 +77,8 @@ class SearchCell(nn.Module):
             the plain concatenation (C × len(concat) channels).
         affine (bool): BatchNorm affine parameters inside ops (DARTS search
             uses ``False``).
+        partial_channels (int): PC-DARTS K of the searchable edges (1: all
+            channels go through the mixed op).
     """
 
     def __init__(self, in_channels: Sequence[int], channels: int,
@@ -85,7 +87,7 @@ class SearchCell(nn.Module):
                  stride: int = 1,
                  input_resample: Optional[Sequence[float]] = None,
                  node_channels: Optional[Sequence[int]] = None,
-                 affine: bool = True) -> None:
+                 affine: bool = True, partial_channels: int = 1) -> None:
         super().__init__()
         if (op_names is None) == (genotype is None):
             raise ValueError('SearchCell needs exactly one of op_names '
@@ -119,7 +121,8 @@ class SearchCell(nn.Module):
                 for j in range(num_inputs + i):
                     s = stride if j < num_inputs else 1
                     self.edges.append(
-                        MixedOp(self.op_names, channels, channels, s, affine))
+                        MixedOp(self.op_names, channels, channels, s, affine,
+                                partial_channels))
                     self.edge_index.append((i, j))
         else:
             self.concat = list(genotype.concat)
@@ -147,9 +150,15 @@ class SearchCell(nn.Module):
         """Edges of the searchable (fully connected) cell."""
         return num_cell_edges(self.num_nodes, self.num_inputs)
 
+    @property
+    def edge_groups(self) -> List[int]:
+        """Incoming edges of each node of the searchable cell."""
+        return [self.num_inputs + i for i in range(self.num_nodes)]
+
     def node_outputs(self, inputs: Sequence[Tensor],
                      weights: Optional[Tensor] = None,
-                     active: Optional[Sequence[Sequence[bool]]] = None
+                     active: Optional[Sequence[Sequence[bool]]] = None,
+                     edge_weights: Optional[Tensor] = None
                      ) -> List[Tensor]:
         """All node states: the preprocessed inputs then intermediate nodes.
 
@@ -162,6 +171,9 @@ class SearchCell(nn.Module):
                 flags of the ops to run (see
                 :meth:`ArchitectureParameters.active_ops`); all ops when
                 omitted.
+            edge_weights (Tensor, optional): (E,) PC-DARTS edge
+                normalisation weights (a softmax over each node's incoming
+                edges) multiplying the edge outputs.
 
         Returns:
             list[Tensor]: ``num_inputs + num_nodes`` tensors (B, C, H', W').
@@ -181,6 +193,8 @@ class SearchCell(nn.Module):
                 if self.searchable:
                     out = edge(states[j], weights[k],
                                None if active is None else active[k])
+                    if edge_weights is not None:
+                        out = edge_weights[k] * out
                 else:
                     out = edge(states[j])
                 sums[i] = out if sums[i] is None else sums[i] + out
@@ -190,7 +204,8 @@ class SearchCell(nn.Module):
 
     def forward(self, inputs: Sequence[Tensor],
                 weights: Optional[Tensor] = None,
-                active: Optional[Sequence[Sequence[bool]]] = None) -> Tensor:
+                active: Optional[Sequence[Sequence[bool]]] = None,
+                edge_weights: Optional[Tensor] = None) -> Tensor:
         """Cell output: the concatenated (optionally projected) nodes.
 
         Arguments as :meth:`node_outputs`.
@@ -198,7 +213,7 @@ class SearchCell(nn.Module):
         Returns:
             Tensor: (B, out_channels, H', W').
         """
-        states = self.node_outputs(inputs, weights, active)
+        states = self.node_outputs(inputs, weights, active, edge_weights)
         outs = [states[c] for c in self.concat]
         if self.node_projections is not None:
             outs = [proj(o) for proj, o in zip(self.node_projections, outs)]

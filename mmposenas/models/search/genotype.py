@@ -401,7 +401,9 @@ def num_cell_edges(num_nodes: int, num_inputs: int = 2) -> int:
 
 def derive_cell(weights: Tensor, op_names: Sequence[str], num_nodes: int,
                 num_inputs: int = 2, top_k: Optional[int] = 2,
-                exclude: Sequence[str] = (ZERO, )) -> CellGenotype:
+                exclude: Sequence[str] = (ZERO, ),
+                max_skip: Optional[int] = None,
+                skip_op: str = 'skip_connect') -> CellGenotype:
     """Derive a cell genotype from mixing weights.
 
     DARTS rule (``top_k=2``): per intermediate node keep the ``top_k`` incoming
@@ -418,6 +420,12 @@ def derive_cell(weights: Tensor, op_names: Sequence[str], num_nodes: int,
         num_inputs (int): Input nodes.
         top_k (int, optional): Edges kept per node; ``None`` keeps all.
         exclude (Sequence[str]): Ops never chosen (``zero``).
+        max_skip (int, optional): P-DARTS-style cap: at most this many kept
+            edges may be ``skip_op``; the surplus skip edges with the weakest
+            skip weight take their next-best op instead. When the cap bites,
+            ``extras['skip_cap']`` records ``{'limit', 'found', 'replaced':
+            [[node, input, new_op], ...]}``.
+        skip_op (str): The op the cap counts.
 
     Returns:
         CellGenotype: With ``concat`` = all intermediate nodes.
@@ -449,4 +457,42 @@ def derive_cell(weights: Tensor, op_names: Sequence[str], num_nodes: int,
         nodes.append([(op_names[keep[int(block[j].argmax())]], j)
                       for j in chosen])
     concat = list(range(num_inputs, num_inputs + num_nodes))
-    return CellGenotype(nodes=nodes, concat=concat, num_inputs=num_inputs)
+    cell = CellGenotype(nodes=nodes, concat=concat, num_inputs=num_inputs)
+    if max_skip is not None:
+        _cap_skip_connections(cell, w, [op_names[k] for k in keep], max_skip,
+                              skip_op)
+    return cell
+
+
+def _edge_row(num_inputs: int, node: int, j: int) -> int:
+    """Row of edge (node, input j) in an (E, O) weight matrix."""
+    return num_cell_edges(node, num_inputs) + j
+
+
+def _cap_skip_connections(cell: CellGenotype, weights: Tensor,
+                          names: Sequence[str], max_skip: int,
+                          skip_op: str) -> None:
+    """Replace surplus ``skip_op`` edges by their next-best op (in place)."""
+    if max_skip < 0:
+        raise ValueError(f'derive_cell: max_skip must be >= 0, got '
+                         f'{max_skip}')
+    if skip_op not in names:
+        return
+    s = names.index(skip_op)
+    skips = [(weights[_edge_row(cell.num_inputs, i, j), s].item(), i, e, j)
+             for i, node in enumerate(cell.nodes)
+             for e, (op, j) in enumerate(node) if op == skip_op]
+    if len(skips) <= max_skip:
+        return
+    replaced = []
+    others = [k for k in range(len(names)) if k != s]
+    if not others:
+        raise ValueError(f'derive_cell: max_skip={max_skip} cannot be met, '
+                         f'{skip_op!r} is the only op')
+    for _, i, e, j in sorted(skips)[:len(skips) - max_skip]:
+        row = weights[_edge_row(cell.num_inputs, i, j)]
+        best = max(others, key=lambda k: (row[k].item(), -k))
+        cell.nodes[i][e] = (names[best], j)
+        replaced.append([i, j, names[best]])
+    cell.extras['skip_cap'] = dict(limit=max_skip, found=len(skips),
+                                   replaced=replaced)

@@ -1,10 +1,27 @@
 """Mixed operation: a weighted sum of candidate operations on one edge."""
 from typing import Optional, Sequence
 
+import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from torch import Tensor
 
 from .ops import ZERO, build_op, zeros_like_output
+
+
+def channel_shuffle(x: Tensor, groups: int) -> Tensor:
+    """Interleave the channels of ``groups`` equal groups (ShuffleNet).
+
+    Args:
+        x (Tensor): (B, C, H, W) with C divisible by ``groups``.
+
+    Returns:
+        Tensor: (B, C, H, W); output channel ``c * groups + g`` is input
+        channel ``g * (C / groups) + c``.
+    """
+    b, c, h, w = x.shape
+    return x.view(b, groups, c // groups, h, w).transpose(1, 2).reshape(
+        b, c, h, w)
 
 
 class MixedOp(nn.Module):
@@ -18,6 +35,16 @@ class MixedOp(nn.Module):
     sample costs one op; the sample's gradient then reaches every α entry
     through the selected weight (GDAS-style estimator).
 
+    Two collapse remedies live here, off by default:
+
+    * partial channels (PC-DARTS, ``partial_channels=K``): only the first
+      ``C/K`` channels go through the candidates, the rest bypass the edge
+      (max-pooled on stride-2 edges), and the result is channel-shuffled with
+      ``K`` groups; ``K=1`` is plain DARTS.
+    * an auxiliary skip connection (DARTS-): ``aux_skip * x`` is added on
+      stride-1 edges with equal channels; the coefficient is set by
+      ``AuxiliarySkipHook`` and decays to 0.
+
     Args:
         op_names (Sequence[str]): Candidate op names (may include ``zero``).
         in_channels (int): C_in.
@@ -25,19 +52,46 @@ class MixedOp(nn.Module):
         stride (int): 1, or 2 to halve the resolution.
         affine (bool): BatchNorm affine parameters in the candidates (DARTS
             search uses ``False``).
+        partial_channels (int): K of PC-DARTS (1: all channels).
     """
 
     def __init__(self, op_names: Sequence[str], in_channels: int,
                  out_channels: int, stride: int = 1,
-                 affine: bool = False) -> None:
+                 affine: bool = False, partial_channels: int = 1) -> None:
         super().__init__()
+        k = int(partial_channels)
+        if k < 1:
+            raise ValueError(f'MixedOp: partial_channels must be >= 1, got '
+                             f'{partial_channels}')
+        if k > 1 and (in_channels != out_channels or in_channels % k):
+            raise ValueError(
+                f'MixedOp: partial_channels={k} needs equal input and output '
+                f'channels divisible by {k}; got {in_channels} -> '
+                f'{out_channels}')
         self.op_names = list(op_names)
         self.out_channels = out_channels
         self.stride = stride
+        self.partial_channels = k
+        self.aux_skip = 0.0
         self.ops = nn.ModuleDict({
-            name: build_op(name, in_channels, out_channels, stride, affine)
+            name: build_op(name, in_channels // k, out_channels // k, stride,
+                           affine)
             for name in self.op_names if name != ZERO
         })
+
+    def _mix(self, x: Tensor, weights: Tensor,
+             active: Optional[Sequence[bool]]) -> Tensor:
+        out = None
+        for i, name in enumerate(self.op_names):
+            if name == ZERO or (active is not None and not active[i]):
+                continue
+            term = weights[i] * self.ops[name](x)
+            out = term if out is None else out + term
+        if out is None:  # only zero was selected
+            out = zeros_like_output(
+                x, self.out_channels // self.partial_channels, self.stride)
+            out = out * weights.sum()  # keeps the graph connected to α
+        return out
 
     def forward(self, x: Tensor, weights: Tensor,
                 active: Optional[Sequence[bool]] = None) -> Tensor:
@@ -57,16 +111,22 @@ class MixedOp(nn.Module):
             raise ValueError(f'MixedOp expects {len(self.op_names)} weights '
                              f'(one per op of {self.op_names}), got shape '
                              f'{tuple(weights.shape)}')
-        out = None
-        for i, name in enumerate(self.op_names):
-            if name == ZERO or (active is not None and not active[i]):
-                continue
-            term = weights[i] * self.ops[name](x)
-            out = term if out is None else out + term
-        if out is None:  # only zero was selected
-            out = zeros_like_output(x, self.out_channels, self.stride)
-            out = out * weights.sum()  # keeps the graph connected to α
+        k = self.partial_channels
+        if k == 1:
+            out = self._mix(x, weights, active)
+        else:
+            c = x.shape[1] // k
+            rest = x[:, c:]
+            if self.stride == 2:
+                rest = F.max_pool2d(rest, 2, 2, ceil_mode=True)
+            out = channel_shuffle(
+                torch.cat([self._mix(x[:, :c], weights, active), rest], 1), k)
+        if self.aux_skip and self.stride == 1 and \
+                x.shape[1] == self.out_channels:
+            out = out + self.aux_skip * x
         return out
 
     def extra_repr(self) -> str:
-        return f'op_names={self.op_names}, stride={self.stride}'
+        extra = (f', partial_channels={self.partial_channels}'
+                 if self.partial_channels > 1 else '')
+        return f'op_names={self.op_names}, stride={self.stride}{extra}'

@@ -69,7 +69,7 @@ def test_nan_alpha_is_named(tmp_path):
     runner = Runner.from_cfg(search_probe_cfg(tmp_path, iters=[1],
                                               target='alpha'))
     with pytest.raises(DivergenceError,
-                       match=r'iteration 2 .*α backbone\.arch_params\.normal'):
+                       match=r'iteration 2 .*α backbone\.arch_params\.alphas\.normal'):
         runner.train()
     assert not (tmp_path / 'genotype.json').exists()
 
@@ -161,7 +161,7 @@ def test_derive_refuses_a_nan_checkpoint(tmp_path):
     with torch.no_grad():
         arch_parameters(model)[1][0, 0] = float('nan')
     with pytest.raises(NonFiniteArchError, match=r'backbone\.arch_params'
-                       r'\.reduce'):
+                       r'\.alphas\.reduce'):
         check_finite_arch(model)
     ckpt = tmp_path / 'nan.pth'
     torch.save(dict(state_dict=model.state_dict()), ckpt)
