@@ -45,6 +45,15 @@ step "5/5 MPJPE after training"
 $PY tools/test.py "$FIXED" "$WORK/retrain/epoch_10.pth" --work-dir "$WORK/test" \
   --out "$WORK/metrics.json" "${OPTS[@]}"
 
+step "pictures: the derived cells and one predicted skeleton"
+$PY tools/visualize_genotype.py "$GENOTYPE" --out-dir "$WORK/genotype_png" \
+  --metainfo configs/_base_/datasets/h36m18.py \
+  --history "$WORK/search/genotype_history.json"
+# one held-out validation figure (subject S14)
+VAL_IMAGE=$(find "$DATA/images/S14" -name '*.jpg' | sort | sed -n 1p)
+$PY demo/topdown_demo.py "$FIXED" "$WORK/retrain/epoch_10.pth" \
+  --input "$VAL_IMAGE" --out-dir "$WORK/skeleton" --save-predictions "${OPTS[@]}"
+
 cat <<MSG
 
 Part-aware search chain finished.
@@ -53,6 +62,8 @@ Part-aware search chain finished.
   search checkpoint:    $WORK/search/epoch_2.pth
   retrained checkpoint: $WORK/retrain/epoch_10.pth
   metrics:              $WORK/metrics_before.json, $WORK/metrics.json
+  derived cells:        $WORK/genotype_png/cell_fusion.png (all: $WORK/genotype_png/)
+  predicted skeleton:   $WORK/skeleton/$(basename "$VAL_IMAGE")
 MSG
 echo "before training: $(mpjpe "$WORK/metrics_before.json")"
 echo "after training:  $(mpjpe "$WORK/metrics.json")"

@@ -9,7 +9,9 @@ def atomic_write_bytes(path: str, data: bytes) -> None:
 
     The temporary file lives in the destination folder (same file system), is
     flushed and fsynced before the rename, and is removed if anything fails, so
-    an existing ``path`` is either kept whole or replaced whole.
+    an existing ``path`` is either kept whole or replaced whole. The file
+    gets the usual permissions (0666 less the umask), not the owner-only
+    mode of temporary files.
     """
     folder = osp.dirname(osp.abspath(path))
     os.makedirs(folder, exist_ok=True)
@@ -20,6 +22,9 @@ def atomic_write_bytes(path: str, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         if osp.exists(tmp):

@@ -36,13 +36,21 @@ class GenotypeExportHook(Hook):
             disables it.
         interval (int): Derive every ``interval`` epochs/iterations.
         by_epoch (bool): Count ``interval`` in epochs (else iterations).
+        draw_interval (int, optional): Every ``draw_interval`` exports, also
+            draw PNGs of the cells and the α entropy history
+            (:func:`mmposenas.visualization.draw_genotype`) into
+            ``<work_dir>/<draw_dir>/epoch_<E>`` (``iter_<I>`` with
+            ``by_epoch=False``); ``None`` (default) draws nothing.
+        draw_dir (str): Folder in the work dir for the drawings.
     """
 
     priority = 'LOW'
 
     def __init__(self, out_file: str = 'genotype.json',
                  history_file: Optional[str] = 'genotype_history.json',
-                 interval: int = 1, by_epoch: bool = True) -> None:
+                 interval: int = 1, by_epoch: bool = True,
+                 draw_interval: Optional[int] = None,
+                 draw_dir: str = 'genotype_vis') -> None:
         if interval < 1:
             raise ValueError(f'GenotypeExportHook: interval must be >= 1, '
                              f'got {interval}')
@@ -51,6 +59,11 @@ class GenotypeExportHook(Hook):
         self.interval = interval
         self.by_epoch = by_epoch
         self.history: List[dict] = []
+        if draw_interval is not None and draw_interval < 1:
+            raise ValueError(f'GenotypeExportHook: draw_interval must be >= '
+                             f'1 or None, got {draw_interval}')
+        self.draw_interval = draw_interval
+        self.draw_dir = draw_dir
 
     def _searchable(self, runner: Runner):
         modules = searchable_modules(unwrap_model(runner.model))
@@ -117,4 +130,21 @@ class GenotypeExportHook(Hook):
                 f'GenotypeExportHook: genotype of epoch {epoch} / iter '
                 f'{iteration} written to {path}; α entropy ' + ', '.join(
                     f'{k}={v:.4f}' for k, v in entropy.items()))
+            if self.draw_interval and len(self.history) % \
+                    self.draw_interval == 0:
+                self.draw(runner, genotype, epoch, iteration)
         return genotype
+
+    def draw(self, runner: Runner, genotype: Genotype, epoch: int,
+             iteration: int) -> List[str]:
+        """PNGs of ``genotype`` and of the history so far (main process)."""
+        from mmposenas.visualization import (draw_genotype,
+                                             joint_names_from_meta)
+        meta = getattr(unwrap_model(runner.model), 'dataset_meta', None)
+        name = f'epoch_{epoch}' if self.by_epoch else f'iter_{iteration}'
+        out_dir = osp.join(runner.work_dir, self.draw_dir, name)
+        written = draw_genotype(genotype, out_dir, joint_names_from_meta(meta),
+                                self.history)
+        runner.logger.info(f'GenotypeExportHook: {len(written)} genotype '
+                           f'pictures written to {out_dir}')
+        return written

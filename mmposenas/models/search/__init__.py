@@ -26,3 +26,6 @@ __all__ = [
     'GenotypeError', 'derive_cell', 'num_cell_edges', 'MixedOp', 'OP_SETS',
     'OPS', 'build_op', 'resolve_op_names'
 ]
+from .arch import named_searchable_modules  # noqa: E402
+
+__all__ += ['named_searchable_modules']

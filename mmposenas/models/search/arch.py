@@ -266,6 +266,91 @@ class SearchableMixin:
         """Return the :class:`~mmposenas.models.search.Genotype` of α."""
         raise NotImplementedError
 
+    def supernet_key_map(self, fixed: nn.Module) -> Dict[str, str]:
+        """Where each weight of a fixed network lives in this supernet.
+
+        ``fixed`` is this network's class built with the genotype derived
+        from this supernet. The default maps every
+        :class:`~mmposenas.models.search.SearchCell` through
+        :meth:`SearchCell.fixed_key_map` (cells found at the same module
+        path in both networks) and every other key to itself (stem, heads,
+        ...). Backbones with searchable pieces other than DARTS cells
+        (branches, fabric paths) override this and extend the result.
+
+        Returns:
+            dict[str, str]: Fixed state-dict key -> supernet state-dict key.
+        """
+        from .cell import SearchCell  # cell.py imports mixed/ops, not arch
+        own = dict(self.named_modules())
+        mapping: Dict[str, str] = {}
+        cell_prefixes = []
+        for name, module in fixed.named_modules():
+            if not isinstance(module, SearchCell) or module.searchable:
+                continue
+            source = own.get(name)
+            if not isinstance(source, SearchCell) or not source.searchable:
+                raise ValueError(f'fixed network has a cell at {name!r} but '
+                                 f'the supernet has no searchable cell there')
+            for k, v in source.fixed_key_map(module).items():
+                mapping[f'{name}.{k}'] = f'{name}.{v}'
+            cell_prefixes.append(name + '.')
+        for key in fixed.state_dict():
+            if not key.startswith(tuple(cell_prefixes)):
+                mapping[key] = key
+        return mapping
+
+    def fixed_state_dict(self, fixed: nn.Module
+                         ) -> Tuple[Dict[str, Tensor], List[str]]:
+        """A state dict for ``fixed`` with the weights shared by this supernet.
+
+        Every fixed-network tensor is copied from the supernet through
+        :meth:`supernet_key_map`, except the affine BatchNorm parameters that
+        a supernet built with ``affine=False`` does not have: those keep the
+        fixed network's initial values (weight 1, bias 0, i.e. the same
+        function as the supernet's non-affine BatchNorm).
+
+        Args:
+            fixed (nn.Module): The fixed network (same class, derived
+                genotype).
+
+        Returns:
+            tuple: the state dict (every key of ``fixed.state_dict()``) and
+            the keys kept at their initial values.
+
+        Raises:
+            KeyError: A fixed key has no source in the supernet.
+            ValueError: A source tensor has another shape.
+        """
+        mapping = self.supernet_key_map(fixed)
+        source = self.state_dict()
+        target = fixed.state_dict()
+        affine_bn = {
+            f'{name}.{p}' if name else p
+            for name, m in fixed.named_modules()
+            if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.affine
+            for p in ('weight', 'bias')
+        }
+        out: Dict[str, Tensor] = {}
+        kept: List[str] = []
+        for key, value in target.items():
+            src = mapping.get(key)
+            if src is None:
+                raise KeyError(f'no supernet weight is mapped to the fixed '
+                               f'network key {key!r}')
+            if src not in source:
+                if key in affine_bn:
+                    out[key] = value.clone()
+                    kept.append(key)
+                    continue
+                raise KeyError(f'fixed network key {key!r} maps to supernet '
+                               f'key {src!r}, which the supernet lacks')
+            if source[src].shape != value.shape:
+                raise ValueError(f'fixed network key {key!r} has shape '
+                                 f'{tuple(value.shape)} but supernet key '
+                                 f'{src!r} has {tuple(source[src].shape)}')
+            out[key] = source[src].detach().clone()
+        return out, kept
+
 
 def searchable_modules(model: nn.Module) -> List[SearchableMixin]:
     """Outermost searchable modules of ``model`` that hold α.
@@ -281,6 +366,19 @@ def searchable_modules(model: nn.Module) -> List[SearchableMixin]:
             continue
         found.append((name, module))
     return [m for _, m in found]
+
+
+def named_searchable_modules(model: nn.Module
+                             ) -> List[Tuple[str, SearchableMixin]]:
+    """``(module path, module)`` of :func:`searchable_modules`."""
+    found: List[Tuple[str, SearchableMixin]] = []
+    for name, module in model.named_modules():
+        if not isinstance(module, SearchableMixin) or not module.is_searchable:
+            continue
+        if any(name.startswith(outer + '.') for outer, _ in found if outer):
+            continue
+        found.append((name, module))
+    return found
 
 
 def arch_parameters(model: nn.Module) -> List[nn.Parameter]:

@@ -13,7 +13,7 @@ Each input is first preprocessed to ``channels`` channels at the node
 resolution (``input_resample`` per input: 1 = same, 0.5 = factorized reduce,
 2 or 4 = 1×1 conv then bilinear upsampling).
 """
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import torch
 import torch.nn as nn
@@ -114,6 +114,8 @@ class SearchCell(nn.Module):
         self.edges = nn.ModuleList()
         # (node, input node) of every edge, in the order of self.edges.
         self.edge_index: List[tuple] = []
+        # op name of every edge of a fixed cell (None: searchable cell).
+        self.edge_ops: Optional[List[str]] = None if genotype is None else []
         if self.searchable:
             self.op_names = list(op_names)
             self.concat = list(range(num_inputs, num_inputs + num_nodes))
@@ -132,6 +134,7 @@ class SearchCell(nn.Module):
                     self.edges.append(
                         build_op(op, channels, channels, s, affine))
                     self.edge_index.append((i, j))
+                    self.edge_ops.append(op)
 
         if node_channels is not None:
             if len(node_channels) != len(self.concat):
@@ -149,6 +152,57 @@ class SearchCell(nn.Module):
     def num_edges(self) -> int:
         """Edges of the searchable (fully connected) cell."""
         return num_cell_edges(self.num_nodes, self.num_inputs)
+
+    def fixed_key_map(self, fixed: 'SearchCell') -> Dict[str, str]:
+        """Where each weight of a fixed cell lives in this searchable cell.
+
+        The fixed cell must be built from a genotype derived from this cell
+        (same inputs, channels and node count). Its edge ``k`` for node ``i``
+        from input ``j`` with op ``o`` takes the weights of op ``o`` inside
+        this cell's mixed op on edge ``(i, j)``; the input preprocessing and
+        the node projections map one to one.
+
+        Args:
+            fixed (SearchCell): The fixed cell.
+
+        Returns:
+            dict[str, str]: Fixed-cell state-dict key -> key in this cell's
+            state dict (both relative to the cells). A target may be absent
+            from this cell's state dict: the affine BatchNorm parameters of a
+            fixed cell when the supernet was built with ``affine=False``.
+
+        Raises:
+            ValueError: If this cell is fixed, ``fixed`` is searchable, or
+                they do not correspond (input count, an edge or op the
+                supernet lacks).
+        """
+        if not self.searchable or fixed.searchable:
+            raise ValueError('fixed_key_map maps a fixed cell onto a '
+                             'searchable one')
+        if fixed.num_inputs != self.num_inputs:
+            raise ValueError(f'fixed cell has {fixed.num_inputs} inputs, the '
+                             f'searchable cell {self.num_inputs}')
+        if fixed.num_nodes > self.num_nodes:
+            raise ValueError(f'fixed cell has {fixed.num_nodes} nodes, the '
+                             f'searchable cell only {self.num_nodes}')
+        mixed_index = {pair: k for k, pair in enumerate(self.edge_index)}
+        mapping: Dict[str, str] = {}
+        for k, ((i, j), op) in enumerate(zip(fixed.edge_index,
+                                             fixed.edge_ops)):
+            if (i, j) not in mixed_index:
+                raise ValueError(f'fixed cell edge {k} (node {i} <- input '
+                                 f'{j}) does not exist in the searchable '
+                                 f'cell')
+            if op not in self.op_names:
+                raise ValueError(f'fixed cell edge {k} uses op {op!r}, not '
+                                 f'in the supernet op list {self.op_names}')
+            src = f'edges.{mixed_index[(i, j)]}.ops.{op}.'
+            for name in fixed.edges[k].state_dict():
+                mapping[f'edges.{k}.{name}'] = src + name
+        for name in fixed.state_dict():
+            if not name.startswith('edges.'):
+                mapping[name] = name  # preprocess.*, node_projections.*
+        return mapping
 
     @property
     def edge_groups(self) -> List[int]:

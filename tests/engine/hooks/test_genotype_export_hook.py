@@ -32,3 +32,19 @@ def test_hook_refuses_a_model_without_alpha(tmp_path):
                              optimizer=dict(type='Adam', lr=1e-3))
     with pytest.raises(RuntimeError, match='exactly one searchable module'):
         Runner.from_cfg(cfg).train()
+
+
+def test_draw_interval_writes_pictures(tmp_path):
+    cfg = search_cfg(tmp_path)
+    assert cfg.custom_hooks[2].type == 'GenotypeExportHook'
+    cfg.custom_hooks[2].draw_interval = 2
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    drawn = tmp_path / 'genotype_vis'
+    assert sorted(p.name for p in drawn.iterdir()) == ['epoch_2']
+    pngs = sorted(p.name for p in (drawn / 'epoch_2').iterdir())
+    assert pngs == ['arch_entropy.png', 'cell_normal.png', 'cell_reduce.png']
+    assert all((drawn / 'epoch_2' / p).stat().st_size > 1000 for p in pngs)
+    with pytest.raises(ValueError, match='draw_interval'):
+        cfg.custom_hooks[2].draw_interval = 0
+        Runner.from_cfg(cfg)
