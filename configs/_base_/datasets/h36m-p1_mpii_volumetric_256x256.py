@@ -10,10 +10,15 @@ h36m_train_s9 = dict(
     data_prefix=dict(img='images/'),
     subjects=['S9'],  # S9 is in MMPose's test split file
     pipeline=[])
+# all Protocol-1 training subjects form the first (3D) source of the
+# MixedRatioBatchSampler, MPII the second (1:1 per batch)
+h36m_p1_train = dict(
+    type='CombinedDataset',
+    metainfo={{_base_.h36m18_metainfo}},
+    datasets=[{{_base_.h36m_train}}, h36m_train_s9],
+    pipeline=[])
 train_dataloader = dict(
-    dataset=dict(datasets=[
-        {{_base_.h36m_train}}, h36m_train_s9, {{_base_.mpii_train}}
-    ]))
+    dataset=dict(datasets=[h36m_p1_train, {{_base_.mpii_train}}]))
 val_dataloader = dict(dataset=dict(subjects=['S11']))
 test_dataloader = val_dataloader
 val_evaluator = [

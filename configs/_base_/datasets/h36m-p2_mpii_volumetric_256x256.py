@@ -83,6 +83,9 @@ train_dataloader = dict(
     num_workers=4,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
+    # every batch: half Human3.6M (3D), half MPII (2D); an epoch is one pass
+    # over Human3.6M, MPII is cycled
+    batch_sampler=dict(type='MixedRatioBatchSampler', ratios=[1, 1]),
     dataset=dict(
         type='CombinedDataset',
         metainfo=h36m18_metainfo,

@@ -81,6 +81,9 @@ train_dataloader = dict(
     num_workers=0,
     persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=True),
+    # H36M (3D) : MPII (2D) = 1:1 per batch (5 + 4 of 9); an epoch is one
+    # pass over the 4 H36M frames, so its single batch holds 4 + 3
+    batch_sampler=dict(type='MixedRatioBatchSampler', ratios=[1, 1]),
     dataset=dict(
         type='CombinedDataset',
         metainfo=h36m18_metainfo,

@@ -345,11 +345,20 @@ class ArchOptimizerHook(Hook):
         uninterrupted run created its iterator before the checkpoint.
         """
         if self._arch_iter is None:
-            sampler = self._arch_loader.sampler
+            loader = self._arch_loader
+            batch_sampler = getattr(loader, 'batch_sampler', None)
+            if hasattr(batch_sampler, 'skip_next_batches'):
+                # a batch sampler that owns the order (MixedRatioBatchSampler)
+                sampler = batch_sampler
+                skip = batch_sampler.skip_next_batches
+            else:
+                sampler = loader.sampler
+
+                def skip(num_batches: int) -> None:
+                    sampler.skip_next(num_batches * loader.batch_size)
             sampler.set_epoch(self._arch_epoch)
             if self._resume_batches:
-                sampler.skip_next(self._resume_batches *
-                                  self._arch_loader.batch_size)
+                skip(self._resume_batches)
                 rng = torch.get_rng_state()
                 self._arch_iter = iter(self._arch_loader)
                 torch.set_rng_state(rng)

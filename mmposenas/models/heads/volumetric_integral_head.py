@@ -3,6 +3,7 @@ from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
+import torch.nn as nn
 from mmcv.cnn import build_conv_layer
 from mmpose.evaluation.functional import keypoint_pck_accuracy
 from mmpose.models.heads.base_head import BaseHead
@@ -31,14 +32,23 @@ class VolumetricIntegralHead(BaseHead):
     only.
 
     Args:
-        in_channels (int): Channels of the last backbone feature map. Must
-            equal ``num_keypoints * depth_bins`` unless ``final_layer`` maps
-            them.
+        in_channels (int): Channels of the last backbone (or neck) feature
+            map. Must equal ``num_keypoints * depth_bins`` unless
+            ``deconv_out_channels`` / ``final_layer`` map them.
         num_keypoints (int): Number of joints ``K``.
         depth_bins (int): Number of depth bins ``D`` of each volume.
+        deconv_out_channels (sequence[int], optional): Output channels of
+            stride-2 transposed convolutions (each followed by BN and ReLU)
+            applied to the last feature map first, as in Sun et al.'s
+            integral regression (``(256, 256, 256)``: 8x upsampling). Needs
+            a ``final_layer``. ``None`` (default) or ``()``: no deconvs.
+        deconv_kernel_sizes (sequence[int]): Kernel sizes of the transposed
+            convolutions (4, 3 or 2; each doubles the resolution). Defaults
+            to 4 for each.
         final_layer (dict, optional): Config of a conv layer mapping
-            ``in_channels`` to ``K * D`` (e.g. ``dict(kernel_size=1)``).
-            ``None`` uses the feature map as it is. Defaults to ``None``.
+            ``in_channels`` (or the last deconv's channels) to ``K * D``
+            (e.g. ``dict(kernel_size=1)``). ``None`` uses the feature map as
+            it is. Defaults to ``None``.
         beta (float): Inverse softmax temperature. Defaults to 1.
         loss (dict): Config of the coordinate loss, called as
             ``loss(pred (B, K, 3), target (B, K, 3), weight (B, K, 3))``.
@@ -60,6 +70,8 @@ class VolumetricIntegralHead(BaseHead):
                  in_channels: int,
                  num_keypoints: int,
                  depth_bins: int,
+                 deconv_out_channels: Optional[Sequence[int]] = None,
+                 deconv_kernel_sizes: Optional[Sequence[int]] = None,
                  final_layer: OptConfigType = None,
                  beta: float = 1.0,
                  loss: ConfigType = dict(
@@ -78,10 +90,27 @@ class VolumetricIntegralHead(BaseHead):
         self.beta = beta
         out_channels = num_keypoints * depth_bins
 
+        deconv_out_channels = list(deconv_out_channels or [])
+        if deconv_kernel_sizes is None:
+            deconv_kernel_sizes = [4] * len(deconv_out_channels)
+        if len(deconv_kernel_sizes) != len(deconv_out_channels):
+            raise ValueError(
+                'VolumetricIntegralHead: deconv_kernel_sizes '
+                f'{list(deconv_kernel_sizes)} must have one entry per '
+                f'deconv_out_channels {deconv_out_channels}')
+        if deconv_out_channels and final_layer is None:
+            raise ValueError('VolumetricIntegralHead: deconv_out_channels '
+                             'needs a final_layer (e.g. dict(kernel_size=1))'
+                             ' mapping to num_keypoints * depth_bins')
+        self.deconv_layers = self._make_deconv_layers(
+            in_channels, deconv_out_channels, deconv_kernel_sizes)
+        final_in = (deconv_out_channels[-1]
+                    if deconv_out_channels else in_channels)
+
         if final_layer is not None:
             cfg = dict(
                 type='Conv2d',
-                in_channels=in_channels,
+                in_channels=final_in,
                 out_channels=out_channels,
                 kernel_size=1)
             cfg.update(final_layer)
@@ -101,6 +130,28 @@ class VolumetricIntegralHead(BaseHead):
         self.decoder = (
             KEYPOINT_CODECS.build(decoder) if decoder is not None else None)
 
+    @staticmethod
+    def _make_deconv_layers(in_channels: int, out_channels: Sequence[int],
+                            kernel_sizes: Sequence[int]) -> nn.Module:
+        """Stride-2 transposed conv + BN + ReLU per entry (2x each)."""
+        # kernel size -> (padding, output_padding) giving exactly 2x
+        paddings = {4: (1, 0), 3: (1, 1), 2: (0, 0)}
+        layers = []
+        for channels, k in zip(out_channels, kernel_sizes):
+            if k not in paddings:
+                raise ValueError('VolumetricIntegralHead: deconv kernel '
+                                 f'size must be 2, 3 or 4, got {k}')
+            pad, out_pad = paddings[k]
+            layers += [
+                nn.ConvTranspose2d(in_channels, channels, k, stride=2,
+                                   padding=pad, output_padding=out_pad,
+                                   bias=False),
+                nn.BatchNorm2d(channels),
+                nn.ReLU(inplace=True)
+            ]
+            in_channels = channels
+        return nn.Sequential(*layers)
+
     def volumes(self, feats: Union[Tensor, Tuple[Tensor]]) -> Tensor:
         """Reshape the last feature map into per-joint volumes.
 
@@ -112,6 +163,7 @@ class VolumetricIntegralHead(BaseHead):
             Tensor: Logits ``(B, K, D, H, W)`` in dataset joint order.
         """
         x = feats[-1] if isinstance(feats, (tuple, list)) else feats
+        x = self.deconv_layers(x)
         if self.final_layer is not None:
             x = self.final_layer(x)
         return self._reshape_volumes(x)

@@ -177,3 +177,33 @@ def test_topdown_pose_estimator_train_and_flip_predict():
     # (u, v) mapped back to the image: inside the 96x128 box around (100, 80)
     assert (kpts[..., 0] >= 52 - 1).all() and (kpts[..., 0] <= 148).all()
     assert (np.abs(kpts[..., 2]) <= 1000).all()
+
+
+def test_deconv_layers_upsample_8x_and_count_parameters():
+    head = _head(in_channels=32, deconv_out_channels=(16, 16, 16),
+                 deconv_kernel_sizes=(4, 4, 4),
+                 final_layer=dict(kernel_size=1))
+    deconvs = [m for m in head.deconv_layers
+               if isinstance(m, torch.nn.ConvTranspose2d)]
+    assert [(m.stride, m.kernel_size) for m in deconvs] == [((2, 2),
+                                                             (4, 4))] * 3
+    # 3 deconvs (no bias) + 3 BN (weight, bias) + 1x1 conv with bias
+    expected = (32 * 16 * 16 + 2 * 16 * 16 * 16 + 3 * 2 * 16 +
+                16 * K * D + K * D)
+    assert sum(p.numel() for p in head.parameters()) == expected
+    vol = head.volumes((torch.randn(2, 32, 2, 3), ))
+    assert vol.shape == (2, K, D, 16, 24)
+    coords = head.forward((torch.randn(2, 32, 2, 3), ))
+    assert coords.shape == (2, K, 3) and coords.min() > 0 and \
+        coords.max() < 1
+
+
+def test_deconv_arguments_are_checked():
+    with pytest.raises(ValueError, match='needs a final_layer'):
+        _head(in_channels=32, deconv_out_channels=(16, ))
+    with pytest.raises(ValueError, match='one entry per'):
+        _head(in_channels=32, deconv_out_channels=(16, 16),
+              deconv_kernel_sizes=(4, ), final_layer=dict(kernel_size=1))
+    with pytest.raises(ValueError, match='2, 3 or 4'):
+        _head(in_channels=32, deconv_out_channels=(16, ),
+              deconv_kernel_sizes=(5, ), final_layer=dict(kernel_size=1))

@@ -1,0 +1,17 @@
+# Integral regression baseline (configs/_base_/models/integral_res50_deconv.py)
+# on Human3.6M Protocol 1 (train S1, S5-S9 + MPII, test S11, PA-MPJPE).
+# Reference (seed report): PA-MPJPE 40.6 mm (P1).
+_base_ = [
+    '../../_base_/default_runtime.py',
+    '../../_base_/datasets/h36m-p1_mpii_integral-aug_256x256.py',
+    '../../_base_/models/integral_res50_deconv.py'
+]
+train_cfg = dict(by_epoch=True, max_epochs=70, val_interval=5)
+randomness = dict(seed=0)
+train_dataloader = dict(batch_size=24)
+auto_scale_lr = dict(base_batch_size=24)
+model = dict(head=dict(decoder={{_base_.codec}}))
+default_hooks = dict(
+    checkpoint=dict(
+        type='CheckpointHook', interval=5, max_keep_ckpts=2,
+        save_best='PA-MPJPE', rule='less'))
