@@ -7,3 +7,6 @@ __all__ = [
     'DartsCellBackbone', 'PartAwareNASBackbone', 'cell_layout',
     'reduction_positions'
 ]
+from .autopose import AutoPoseBackbone  # noqa: E402
+
+__all__ += ['AutoPoseBackbone']

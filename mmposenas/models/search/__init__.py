@@ -24,3 +24,11 @@ __all__ = [
     'GenotypeError', 'derive_cell', 'num_cell_edges', 'MixedOp', 'OP_SETS',
     'OPS', 'build_op', 'resolve_op_names'
 ]
+from .branch_controller import (BranchController, BranchSample,  # noqa: E402
+                                MovingAverageBaseline, reinforce_update,
+                                select_best_mask)
+
+__all__ += [
+    'BranchController', 'BranchSample', 'MovingAverageBaseline',
+    'reinforce_update', 'select_best_mask'
+]
