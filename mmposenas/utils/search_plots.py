@@ -39,7 +39,9 @@ def plot_search_curves(epochs: Sequence[Dict], updates: Sequence[Dict],
         updates (Sequence[dict]): Per controller update: ``reward`` (mean
             of its samples) and ``baseline``.
         path (str): PNG file to write.
-        begin_epoch (int, optional): Controller start (drawn as a line).
+        begin_epoch (int, optional): First (0-based) epoch after which the
+            controller is updated (drawn as a line at 1-based epoch
+            ``begin_epoch + 1``).
     """
     plt = _pyplot()
     fig, (ax_h, ax_r) = plt.subplots(1, 2, figsize=(10, 3.6))
@@ -52,9 +54,9 @@ def plot_search_curves(epochs: Sequence[Dict], updates: Sequence[Dict],
                        for e in epochs], marker='o', label=f'α {key}')
     ax_h.plot(xs, [e['policy_entropy'] for e in epochs], marker='s',
               label='branch policy')
-    if begin_epoch is not None:
-        ax_h.axvline(begin_epoch + 0.5, color='gray', linestyle=':',
-                     label='controller starts')
+    if begin_epoch is not None:  # first update after epoch begin_epoch + 1
+        ax_h.axvline(begin_epoch + 1, color='gray', linestyle=':',
+                     label='first controller update')
     ax_h.set_xlabel('epoch')
     ax_h.set_ylabel('normalised entropy')
     ax_h.set_ylim(-0.02, 1.02)

@@ -1,12 +1,18 @@
 """search -> derive -> retrain -> test for AutoPose on the COCO sample,
-controller phase included, through tools/train.py, derive.py and test.py."""
+controller phase included, through tools/train.py, derive.py and test.py.
+
+The tools run in this process (``runpy``, as ``python tools/<tool> ...``
+would run them) to spare four interpreter start-ups and imports.
+"""
 import json
-import subprocess
+import os.path as osp
+import runpy
+import sys
 
 import torch
 
 from mmposenas.models.search import Genotype
-from conftest import REPO, tool_cmd, tool_env
+from conftest import REPO
 
 SEARCH = (f'{REPO}/configs/autopose/'
           'td-hm_autopose-tiny-search_1xb7-2e_coco-sample-64x48.py')
@@ -14,9 +20,15 @@ FIXED = (f'{REPO}/configs/autopose/'
          'td-hm_autopose-tiny_1xb7-4e_coco-sample-64x48.py')
 
 
-def run(*args):
-    return subprocess.run(tool_cmd(*args), env=tool_env(), check=True,
-                          capture_output=True, text=True)
+def run(tool, *args):
+    """Run ``tools/<tool>`` with ``args`` as its command line."""
+    path = osp.join(REPO, 'tools', tool)
+    argv = sys.argv
+    sys.argv = [path, *map(str, args)]
+    try:
+        runpy.run_path(path, run_name='__main__')
+    finally:
+        sys.argv = argv
 
 
 def test_tiny_autopose_chain(tmp_path):

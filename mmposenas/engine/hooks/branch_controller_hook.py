@@ -23,6 +23,22 @@ from .arch_optimizer_hook import unwrap_model
 CHECKPOINT_KEY = 'branch_controller'
 
 
+def scores_subset_alone(evaluator: Any) -> None:
+    """Make metrics built without ``ann_file`` score only the seen samples.
+
+    MMPose's ``CocoMetric(ann_file=None)`` should build its ground truth from
+    the evaluated samples, but when its ``dataset_meta`` is set it loads the
+    annotation file the dataset registered in the message hub (the whole
+    validation set), so a reward subset would be scored against every
+    validation image and most people would count as missed. Dropping that
+    loaded ground truth restores the documented behaviour.
+    """
+    for metric in getattr(evaluator, 'metrics', []):
+        if (hasattr(metric, 'coco') and hasattr(metric, 'ann_file')
+                and metric.ann_file is None):
+            metric.coco = None
+
+
 @HOOKS.register_module()
 class BranchControllerHook(Hook):
     """Sample, train and derive the active branches of a multi-branch supernet.
@@ -187,6 +203,7 @@ class BranchControllerHook(Hook):
             self.reward_dataloader_cfg, seed=runner.seed)
         self._evaluator = runner.build_evaluator(self.reward_evaluator_cfg)
         self._evaluator.dataset_meta = self._reward_loader.dataset.metainfo
+        scores_subset_alone(self._evaluator)
 
     # ----------------------------------------------------------- state dict
     def state_dict(self) -> Dict[str, Any]:

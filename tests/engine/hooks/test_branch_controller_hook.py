@@ -94,3 +94,26 @@ def test_first_order_alpha_gradients_skip_alpha_no_cell_used():
     net.set_active_branches([[0, 1, 0, 0]])
     grads = first_order_arch_grads(net, loss_fn, x, unused_as_none=True)
     assert all(g is not None and g.abs().sum() > 0 for g in grads)
+
+
+def test_reward_subset_is_scored_on_its_own_ground_truth():
+    from mmengine.evaluator import Evaluator
+    from mmpose.datasets import CocoDataset
+    from mmposenas.engine.hooks.branch_controller_hook import \
+        scores_subset_alone
+    dataset = CocoDataset(data_root='data/samples/coco/',
+                          ann_file='test_coco.json', data_prefix=dict(img=''),
+                          test_mode=True, indices=3, lazy_init=False)
+    from mmpose.evaluation import CocoMetric
+    evaluator = Evaluator(CocoMetric(ann_file=None))
+    evaluator.dataset_meta = dataset.metainfo
+    metric = evaluator.metrics[0]
+    # MMPose loads the registered annotation file: all 4 images, 14 people
+    assert metric.coco is not None and len(metric.coco.anns) == 14
+    scores_subset_alone(evaluator)
+    assert metric.coco is None
+    with_file = Evaluator(
+        CocoMetric(ann_file='data/samples/coco/test_coco.json'))
+    with_file.dataset_meta = dataset.metainfo
+    scores_subset_alone(with_file)
+    assert with_file.metrics[0].coco is not None
