@@ -78,6 +78,8 @@ def main() -> None:
     parser.add_argument('--size', type=int, nargs=2, default=[128, 96],
                         metavar=('H', 'W'))
     parser.add_argument('--repeats', type=int, default=5)
+    parser.add_argument('--rounds', type=int, default=3,
+                        help='interleaved rounds of all-off vs stem+head')
     parser.add_argument('--threads', type=int, default=1)
     parser.add_argument('--device', default='cpu')
     args = parser.parse_args()
@@ -101,20 +103,29 @@ def main() -> None:
 
     rows = []
     for name, mask in (('supernet, all branches on', 'all'),
-                       ('supernet, half on', half),
-                       ('supernet, all off', 'none')):
+                       ('supernet, half on', half)):
         backbone.set_active_branches(mask)
         sync()
         rows.append((name, step_time(supernet, x, args.repeats)))
-    rows.append(('stem + fusion + head only',
-                 step_time(StemAndHead(backbone, head), x, args.repeats)))
+    # all off vs stem + head: interleaved rounds, the fastest median of each
+    # (the two differ by microseconds; allocator and cache state after the
+    # large runs above would otherwise dominate)
+    backbone.set_active_branches('none')
+    stem_head = StemAndHead(backbone, head)
+    off, floor = [], []
+    for _ in range(args.rounds):
+        off.append(step_time(supernet, x, args.repeats))
+        floor.append(step_time(stem_head, x, args.repeats))
+    rows.append(('supernet, all off', min(off)))
+    rows.append(('stem + fusion + head only', min(floor)))
     rows.append(('derived fixed net (half on)',
                  step_time(BackboneAndHead(fixed, head).to(args.device), x,
                            args.repeats)))
     base = rows[0][1]
     print(f'{args.config}: batch {args.batch}, input {args.size[0]}x'
           f'{args.size[1]}, {args.threads} thread(s), {args.device}, '
-          f'median of {args.repeats}')
+          f'median of {args.repeats} (all off, stem + head: fastest of '
+          f'{args.rounds} interleaved rounds)')
     print(f'{"network":<30}{"seconds":>10}{"ratio":>8}')
     for name, t in rows:
         print(f'{name:<30}{t:>10.4f}{t / base:>8.3f}')
