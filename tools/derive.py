@@ -14,7 +14,7 @@ from mmpose.registry import MODELS
 from mmengine.registry import init_default_scope
 
 import mmposenas  # noqa: F401
-from mmposenas.models.search import searchable_modules
+from mmposenas.models.search import check_finite_arch, searchable_modules
 
 
 def parse_args() -> argparse.Namespace:
@@ -47,6 +47,7 @@ def main() -> None:
                          f'searchable modules; expected a supernet with one '
                          f'(is model.backbone.genotype set?)')
     load_checkpoint(model, args.checkpoint, map_location='cpu', strict=True)
+    check_finite_arch(modules[0], f'checkpoint {args.checkpoint!r}')
     genotype = modules[0].derive_genotype()
     genotype.save(args.out)
     print(genotype.to_json(), end='')

@@ -11,10 +11,12 @@ import os.path as osp
 
 from mmengine.config import Config, DictAction
 from mmengine.hooks import Hook
+from mmengine.dist import is_main_process
 from mmengine.runner import Runner
 
 import mmposenas  # noqa: F401  (registers mmposenas into mmpose.registry)
-from mmposenas.utils.cli import apply_visualization_args, set_work_dir
+from mmposenas.utils.cli import (apply_visualization_args, set_work_dir,
+                                 setup_cpu_distributed)
 from mmposenas.utils.io import atomic_write_text
 
 
@@ -73,13 +75,13 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 
 
 class SaveMetricsHook(Hook):
-    """Write the test metrics to a JSON file (atomically)."""
+    """Write the test metrics to a JSON file (atomically, by rank 0)."""
 
     def __init__(self, out_file: str) -> None:
         self.out_file = out_file
 
     def after_test_epoch(self, runner, metrics=None) -> None:
-        if metrics is not None:
+        if metrics is not None and is_main_process():
             atomic_write_text(
                 self.out_file,
                 json.dumps({k: float(v) if isinstance(v, (int, float)) else v
@@ -94,6 +96,7 @@ def main() -> None:
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint {args.checkpoint!r} not found')
     cfg = merge_args(Config.fromfile(args.config), args)
+    setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     if args.out is not None:
         runner.register_hook(SaveMetricsHook(args.out), 'LOWEST')

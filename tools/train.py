@@ -12,7 +12,8 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmposenas  # noqa: F401  (registers mmposenas into mmpose.registry)
-from mmposenas.utils.cli import apply_visualization_args, set_work_dir
+from mmposenas.utils.cli import (apply_visualization_args, set_work_dir,
+                                 setup_cpu_distributed)
 
 
 def parse_args() -> argparse.Namespace:
@@ -93,6 +94,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 def main() -> None:
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
+    setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()
 

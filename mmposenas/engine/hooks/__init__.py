@@ -1,9 +1,14 @@
 """Hooks of mmposenas (registered into mmpose.registry.HOOKS)."""
 from .arch_optimizer_hook import ArchOptimizerHook
 from .arch_temperature_hook import ArchTemperatureHook
+from .divergence_guard_hook import DivergenceError, DivergenceGuardHook
 from .genotype_export_hook import GenotypeExportHook
+from .random_state_hook import RandomStateHook
 
-__all__ = ['ArchOptimizerHook', 'ArchTemperatureHook', 'GenotypeExportHook']
+__all__ = [
+    'ArchOptimizerHook', 'ArchTemperatureHook', 'DivergenceError',
+    'DivergenceGuardHook', 'GenotypeExportHook', 'RandomStateHook'
+]
 from .branch_controller_hook import BranchControllerHook  # noqa: E402
 
 __all__ += ['BranchControllerHook']

@@ -45,6 +45,45 @@ def precision_context(runner: Runner, model: torch.nn.Module):
     return runner.optim_wrapper.optim_context(model)
 
 
+def check_ddp_unused_parameters(model: torch.nn.Module) -> None:
+    """A Gumbel-hard supernet under DDP must allow unused parameters.
+
+    Only the sampled op of each edge runs, so the other candidates get no
+    gradient in that step, which DDP rejects unless it was built with
+    ``find_unused_parameters=True``.
+
+    Raises:
+        RuntimeError: Naming the config key to set.
+    """
+    from mmposenas.models.search import ArchitectureParameters
+    if not is_model_wrapper(model) or getattr(
+            model, 'find_unused_parameters', True):
+        return
+    hard = any(m.sampling == 'gumbel_hard' for m in model.modules()
+               if isinstance(m, ArchitectureParameters))
+    if hard:
+        raise RuntimeError(
+            'ArchOptimizerHook: a supernet with sampling="gumbel_hard" runs '
+            'only the sampled op of each edge, so under distributed training '
+            'the other candidates receive no gradient; set '
+            '`find_unused_parameters = True` in the config (or '
+            '`model_wrapper_cfg.find_unused_parameters=True`)')
+
+
+def resumable_loader_cfg(cfg: dict) -> dict:
+    """A dataloader config whose sampler is wrapped in ``ResumableSampler``."""
+    cfg = copy.deepcopy(cfg)
+    sampler = cfg.get('sampler')
+    if not isinstance(sampler, dict):
+        raise ValueError(
+            f'ArchOptimizerHook: arch_dataloader.sampler must be a sampler '
+            f'config dict (e.g. dict(type="DefaultSampler", shuffle=True)); '
+            f'got {sampler!r}')
+    if sampler.get('type') != 'ResumableSampler':
+        cfg['sampler'] = dict(type='ResumableSampler', sampler=sampler)
+    return cfg
+
+
 def _mean_over_processes(t: Tensor) -> Tensor:
     """Average a gradient over processes (identity in a single process)."""
     all_reduce(t, op='mean')
@@ -72,9 +111,14 @@ class ArchOptimizerHook(Hook):
       never updated (random-architecture baseline).
 
     In the bilevel modes the hook owns the architecture dataloader, optimizer
-    and LR schedulers; their states are saved into checkpoints under
-    ``'arch_optimizer'`` and restored on ``--resume``. α itself is a model
-    parameter and is saved with the model.
+    and LR schedulers; their states and the position in the architecture
+    split (pass number and batches drawn; its sampler is wrapped in
+    :class:`~mmposenas.datasets.ResumableSampler`) are saved into checkpoints
+    under ``'arch_optimizer'`` and restored on ``--resume``. α itself is a
+    model parameter and is saved with the model. With ``RandomStateHook`` a
+    resumed search is bit-identical to the uninterrupted one (an
+    architecture split loaded with ``num_workers=0``, or without random
+    transforms, is needed for that mid-pass).
 
     Args:
         mode (str): One of ``'first_order'``, ``'second_order'``,
@@ -137,13 +181,16 @@ class ArchOptimizerHook(Hook):
         self.param_schedulers: List[Any] = []
         self._arch_loader = None
         self._arch_iter: Optional[Iterator] = None
-        self._arch_epoch = 0
+        self._arch_epoch = 0  # passes over the architecture split started
+        self._arch_batches = 0  # batches drawn in the current pass
+        self._resume_batches = 0  # batches to skip when the pass restarts
         self._pending_state: Optional[Dict[str, Any]] = None
 
     # --------------------------------------------------------------- set-up
     def before_train(self, runner: Runner) -> None:
         model = unwrap_model(runner.model)
         alphas = arch_parameters(model)
+        check_ddp_unused_parameters(runner.model)
         if not alphas:
             raise RuntimeError(
                 'ArchOptimizerHook: the model has no architecture parameters; '
@@ -191,7 +238,7 @@ class ArchOptimizerHook(Hook):
                                'and scheduler state from the checkpoint')
         self._pending_state = None
         self._arch_loader = runner.build_dataloader(
-            self.arch_dataloader_cfg, seed=runner.seed)
+            resumable_loader_cfg(self.arch_dataloader_cfg), seed=runner.seed)
 
     def _build_optimizer(self, alphas: Sequence[torch.nn.Parameter]) -> None:
         cfg = copy.deepcopy(self.optimizer_cfg)
@@ -220,17 +267,36 @@ class ArchOptimizerHook(Hook):
                 scheduler.step()
 
     def _next_arch_batch(self) -> Any:
+        """The next batch of the architecture split (a new pass at its end).
+
+        The pass number and the batches drawn in it are checkpointed; a
+        resumed run restarts the pass with the same shuffle order and skips
+        the drawn batches at the index level (no image is loaded). Creating
+        that resumed iterator leaves the torch random state untouched, as the
+        uninterrupted run created its iterator before the checkpoint.
+        """
         if self._arch_iter is None:
-            sampler = getattr(self._arch_loader, 'sampler', None)
-            if hasattr(sampler, 'set_epoch'):
-                sampler.set_epoch(self._arch_epoch)
-            self._arch_iter = iter(self._arch_loader)
+            sampler = self._arch_loader.sampler
+            sampler.set_epoch(self._arch_epoch)
+            if self._resume_batches:
+                sampler.skip_next(self._resume_batches *
+                                  self._arch_loader.batch_size)
+                rng = torch.get_rng_state()
+                self._arch_iter = iter(self._arch_loader)
+                torch.set_rng_state(rng)
+                self._arch_batches = self._resume_batches
+                self._resume_batches = 0
+            else:
+                self._arch_iter = iter(self._arch_loader)
+                self._arch_batches = 0
         try:
-            return next(self._arch_iter)
+            batch = next(self._arch_iter)
         except StopIteration:
             self._arch_epoch += 1
             self._arch_iter = None
             return self._next_arch_batch()
+        self._arch_batches += 1
+        return batch
 
     def arch_step(self, runner: Runner, train_batch: Any) -> None:
         """One update of α on a batch of the architecture split.
@@ -285,7 +351,9 @@ class ArchOptimizerHook(Hook):
             mode=self.mode,
             optimizer=self.optim_wrapper.state_dict(),
             param_schedulers=[s.state_dict() for s in self.param_schedulers],
-            arch_epoch=self._arch_epoch)
+            arch_epoch=self._arch_epoch,
+            arch_batches=self._arch_batches if self._arch_iter is not None
+            else self._resume_batches)
 
     def after_load_checkpoint(self, runner: Runner, checkpoint: dict) -> None:
         self._pending_state = checkpoint.get(CHECKPOINT_KEY)
@@ -305,3 +373,6 @@ class ArchOptimizerHook(Hook):
         for scheduler, s in zip(self.param_schedulers, saved):
             scheduler.load_state_dict(s)
         self._arch_epoch = state.get('arch_epoch', 0)
+        self._arch_batches = 0
+        self._resume_batches = state.get('arch_batches', 0)
+        self._arch_iter = None

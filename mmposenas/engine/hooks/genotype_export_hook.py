@@ -8,7 +8,8 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 from mmpose.registry import HOOKS
 
-from mmposenas.models.search import Genotype, searchable_modules
+from mmposenas.models.search import (Genotype, check_finite_arch,
+                                     searchable_modules)
 from mmposenas.utils.io import atomic_write_text
 from .arch_optimizer_hook import unwrap_model
 
@@ -23,7 +24,9 @@ class GenotypeExportHook(Hook):
     ``out_file`` together with ``history_file`` (a JSON list of
     ``{epoch, iter, entropy, genotype}``). Both are written atomically
     (temporary file, then rename), so an interrupted run never leaves a
-    half-written genotype. The normalised α entropy of every α key (cell type)
+    half-written genotype. Non-finite α is refused
+    (:class:`~mmposenas.models.search.NonFiniteArchError`): a diverged run
+    never overwrites the last good genotype. The normalised α entropy of every α key (cell type)
     goes to the message hub as ``train/arch_entropy_<key>`` after every
     iteration, so it appears in the training log and the vis backends.
 
@@ -96,6 +99,8 @@ class GenotypeExportHook(Hook):
             iteration (int): Completed iterations, recorded in the history.
         """
         module = self._searchable(runner)
+        check_finite_arch(module, f'epoch {epoch} / iter {iteration} of the '
+                          f'run in {runner.work_dir}')
         genotype = module.derive_genotype()
         entropy = module.arch_entropy()
         self.history.append(

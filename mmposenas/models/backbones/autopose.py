@@ -410,20 +410,25 @@ class AutoPoseBackbone(BaseModule, SearchableMixin):
                         modules_per_stage=self.modules_per_stage)
         for key, value in expected.items():
             if key in extras and extras[key] != value:
-                raise GenotypeError(
-                    f'genotype extras.{key} is {extras[key]!r} but the '
-                    f'AutoPoseBackbone config has {key}={value!r}')
+                raise genotype.error(
+                    f'extras.{key}', repr(extras[key]),
+                    f'{value!r} as in the AutoPoseBackbone config')
+        genotype.check_cell(INDIVIDUAL, num_inputs=1,
+                            purpose='an individual cell reads its branch')
+        genotype.check_cell(AGGREGATION, num_inputs=self.num_branches,
+                            purpose='one input per branch')
         shape = (self.num_branch_decisions, self.num_branches)
         if override is not None:
             return _as_mask(override, shape, 'AutoPoseBackbone.branches')
         if 'branches' not in extras:
-            raise GenotypeError(
-                f'genotype extras has no "branches" ({shape[0]} x {shape[1]} '
-                f'branch bits); it has {sorted(extras)}. Derive it from an '
-                f'AutoPose search or pass AutoPoseBackbone.branches')
+            raise genotype.error(
+                'extras.branches', f'no such key (extras has '
+                f'{sorted(extras)})', f'{shape[0]} x {shape[1]} branch bits; '
+                f'derive the genotype from an AutoPose search or pass '
+                f'AutoPoseBackbone.branches')
         try:
-            return _as_mask(extras['branches'], shape, 'genotype extras.'
-                            'branches')
+            return _as_mask(extras['branches'], shape,
+                            f'genotype {genotype.source}: extras.branches')
         except ValueError as err:
             raise GenotypeError(str(err)) from err
 

@@ -61,6 +61,8 @@ class DartsCellBackbone(BaseModule, SearchableMixin):
         fixed = None
         if genotype is not None:
             fixed = Genotype.coerce(genotype, required=used_types)
+            for cell_type in used_types:
+                fixed.check_cell(cell_type, num_inputs=2)
         affine = fixed is not None
 
         self.stem = nn.Sequential(

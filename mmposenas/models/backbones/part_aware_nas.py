@@ -27,7 +27,7 @@ from mmengine.model import BaseModule
 from mmpose.registry import MODELS
 from torch import Tensor
 
-from mmposenas.parts import resolve_groups
+from mmposenas.parts import genotype_part_groups, resolve_groups
 from ..search import (ArchitectureParameters, Genotype, SearchableMixin,
                       SearchCell, derive_cell, num_cell_edges,
                       resolve_op_names)
@@ -128,6 +128,8 @@ class PartAwareNASBackbone(BaseModule, SearchableMixin):
         if genotype is not None:
             fixed = Genotype.coerce(genotype, required=sorted(set(
                 self.layout)))
+            for cell_type in sorted(set(self.layout)):
+                fixed.check_cell(cell_type, num_inputs=2)
             groups = self._groups_from_genotype(fixed, groups, num_keypoints)
         if groups is None:
             raise ValueError('PartAwareNASBackbone: `groups` is required for '
@@ -209,10 +211,9 @@ class PartAwareNASBackbone(BaseModule, SearchableMixin):
     def _groups_from_genotype(genotype: Genotype, groups,
                               num_keypoints: int):
         """The genotype's part groups; they must agree with ``groups``."""
-        stored = genotype.extras.get('part_groups')
+        stored = genotype_part_groups(genotype, num_keypoints)
         if stored is None:
             return groups
-        stored = resolve_groups(stored, num_keypoints)
         if groups is not None and not isinstance(groups, int):
             given = resolve_groups(groups, num_keypoints)
             if given != stored:

@@ -8,8 +8,9 @@
   derivation rules.
 * :mod:`.cell`: the DARTS cell, searchable or fixed.
 """
-from .arch import (SAMPLING_MODES, ArchitectureParameters, SearchableMixin,
-                   arch_parameters, sample_weights, searchable_modules,
+from .arch import (SAMPLING_MODES, ArchitectureParameters, NonFiniteArchError,
+                   SearchableMixin, arch_parameters, check_finite_arch,
+                   non_finite_arch_keys, sample_weights, searchable_modules,
                    weight_parameters)
 from .cell import Resample, SearchCell
 from .genotype import (CellGenotype, Genotype, GenotypeError, derive_cell,
@@ -18,7 +19,8 @@ from .mixed import MixedOp
 from .ops import OP_SETS, OPS, build_op, resolve_op_names
 
 __all__ = [
-    'SAMPLING_MODES', 'ArchitectureParameters', 'SearchableMixin',
+    'SAMPLING_MODES', 'ArchitectureParameters', 'NonFiniteArchError',
+    'SearchableMixin', 'check_finite_arch', 'non_finite_arch_keys',
     'arch_parameters', 'sample_weights', 'searchable_modules',
     'weight_parameters', 'Resample', 'SearchCell', 'CellGenotype', 'Genotype',
     'GenotypeError', 'derive_cell', 'num_cell_edges', 'MixedOp', 'OP_SETS',

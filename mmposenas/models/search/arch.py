@@ -22,9 +22,41 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from mmengine.dist import broadcast
 from torch import Tensor
 
 SAMPLING_MODES = ('softmax', 'gumbel', 'gumbel_hard')
+
+
+def gumbel_softmax(logits: Tensor, tau: float = 1.0,
+                   hard: bool = False) -> Tensor:
+    """Gumbel-softmax sample along the last dim, the same on every process.
+
+    Computes what ``F.gumbel_softmax`` computes (bit for bit, from the same
+    global torch random state), but the Gumbel noise of process 0 is
+    broadcast to all processes (a no-op in a single process), so every rank
+    of a multi-process search samples the same architecture.
+
+    Args:
+        logits (Tensor): (..., O) logits.
+        tau (float): Temperature (> 0).
+        hard (bool): Straight-through one-hot forward.
+
+    Returns:
+        Tensor: (..., O) sample.
+    """
+    gumbels = -torch.empty_like(
+        logits, memory_format=torch.legacy_contiguous_format).exponential_(
+        ).log()
+    broadcast(gumbels, src=0)
+    y_soft = ((logits + gumbels) / tau).softmax(-1)
+    if not hard:
+        return y_soft
+    index = y_soft.max(-1, keepdim=True)[1]
+    y_hard = torch.zeros_like(
+        logits, memory_format=torch.legacy_contiguous_format).scatter_(
+            -1, index, 1.0)
+    return y_hard - y_soft.detach() + y_soft
 
 
 def sample_weights(logits: Tensor, mode: str = 'softmax', tau: float = 1.0,
@@ -49,7 +81,7 @@ def sample_weights(logits: Tensor, mode: str = 'softmax', tau: float = 1.0,
         raise ValueError(f'Gumbel temperature must be > 0, got {tau}')
     hard = mode == 'gumbel_hard'
     if training:
-        return F.gumbel_softmax(logits, tau=tau, hard=hard, dim=-1)
+        return gumbel_softmax(logits, tau=tau, hard=hard)
     if hard:
         index = logits.argmax(dim=-1, keepdim=True)
         return torch.zeros_like(logits).scatter_(-1, index, 1.0)
@@ -203,6 +235,45 @@ def arch_parameters(model: nn.Module) -> List[nn.Parameter]:
         if isinstance(module, ArchitectureParameters):
             params.extend(module.alphas.values())
     return params
+
+
+def non_finite_arch_keys(model: nn.Module) -> List[str]:
+    """Keys of the α tensors of ``model`` that hold NaN or infinity.
+
+    Returns:
+        list[str]: ``'<module path>.<key>'`` per non-finite α (empty when all
+        are finite or the model has none).
+    """
+    bad = []
+    for name, module in model.named_modules():
+        if isinstance(module, ArchitectureParameters):
+            for key, alpha in module.alphas.items():
+                if not bool(torch.isfinite(alpha.detach()).all()):
+                    bad.append(f'{name}.{key}' if name else key)
+    return bad
+
+
+class NonFiniteArchError(ValueError):
+    """Architecture parameters hold NaN/inf: no genotype can be derived."""
+
+
+def check_finite_arch(model: nn.Module, source: str = 'the model') -> None:
+    """Refuse to derive from non-finite α.
+
+    Args:
+        model (nn.Module): The supernet (or a module holding α).
+        source (str): Where α came from (e.g. a checkpoint path), named in
+            the error.
+
+    Raises:
+        NonFiniteArchError: Naming ``source`` and every non-finite α key.
+    """
+    bad = non_finite_arch_keys(model)
+    if bad:
+        raise NonFiniteArchError(
+            f'{source}: architecture parameters {bad} hold NaN or infinity '
+            f'(the search diverged); no genotype is derived from them. Derive '
+            f'from an earlier checkpoint of the run instead.')
 
 
 def weight_parameters(model: nn.Module

@@ -14,7 +14,18 @@ earlier intermediate nodes), as in DARTS. JSON layout::
 
 ``extras`` carry method-specific data (per-node channels, part groups,
 branch masks, ...); they must be JSON-serialisable.
+
+Validation happens in one place, before any network is built: the file is
+checked against the JSON Schema shipped next to this module
+(``genotype.schema.json``, see :func:`genotype_schema`) with the
+``jsonschema`` library, then structurally (op names, node indices, required
+cell types). Every error names the source file, the field path (e.g.
+``cells.fusion.nodes[2][0]``), what was found and what was expected; unknown
+keys are errors with a "did you mean". Backbones add their own structural
+checks with :meth:`Genotype.check_cell` and name the same file.
 """
+import difflib
+import functools
 import json
 import os.path as osp
 from dataclasses import dataclass, field
@@ -28,11 +39,83 @@ from mmposenas.utils.io import atomic_write_text
 from .ops import OPS, ZERO
 
 FORMAT = 'mmposenas.genotype/v1'
+SCHEMA_FILE = osp.join(osp.dirname(__file__), 'genotype.schema.json')
 Edge = Tuple[str, int]
 
 
 class GenotypeError(ValueError):
     """A genotype (file or dict) does not follow the schema."""
+
+
+@functools.lru_cache(maxsize=1)
+def genotype_schema() -> Dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of genotype files."""
+    with open(SCHEMA_FILE, encoding='utf-8') as f:
+        return json.load(f)
+
+
+def field_path(path: Iterable[Union[str, int]]) -> str:
+    """``['cells', 'fusion', 'nodes', 2, 0]`` -> ``cells.fusion.nodes[2][0]``."""
+    out = ''
+    for part in path:
+        if isinstance(part, int):
+            out += f'[{part}]'
+        else:
+            out += f'.{part}' if out else str(part)
+    return out or '(top level)'
+
+
+def _schema_message(error) -> str:
+    """One actionable sentence for a ``jsonschema`` validation error."""
+    where = field_path(error.absolute_path)
+    if error.validator == 'additionalProperties':
+        allowed = sorted(error.schema.get('properties', {}))
+        unknown = sorted(set(error.instance) - set(allowed))
+        parts = []
+        for key in unknown:
+            guess = difflib.get_close_matches(key, allowed, n=1)
+            hint = f'; did you mean {guess[0]!r}?' if guess else ''
+            parts.append(f'unknown key {key!r}{hint}')
+        return (f'{where}: ' + ', '.join(parts) +
+                f' (allowed keys: {", ".join(allowed)})')
+    if error.validator == 'required':
+        missing = [k for k in error.validator_value if k not in error.instance]
+        return f'{where}: missing key ' + ', '.join(f'"{k}"' for k in missing)
+    found = json.dumps(error.instance)
+    if len(found) > 80:
+        found = found[:77] + '...'
+    expected = {
+        'type': f'a value of type {error.validator_value!r}',
+        'const': f'{error.validator_value!r}',
+        'minItems': f'at least {error.validator_value} item(s)',
+        'maxItems': f'at most {error.validator_value} item(s)',
+        'minimum': f'a number >= {error.validator_value}',
+        'minProperties': f'at least {error.validator_value} entry(ies)',
+        'minLength': 'a non-empty string',
+    }.get(error.validator, f'{error.validator} {error.validator_value!r}')
+    return f'{where}: found {found}, expected {expected}'
+
+
+def check_schema(data: Any, source: str = '<dict>') -> None:
+    """Validate parsed genotype data against :func:`genotype_schema`.
+
+    Raises:
+        GenotypeError: Naming ``source`` and every violation (field path,
+            found, expected), deepest first.
+    """
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(genotype_schema())
+    errors = sorted(validator.iter_errors(data),
+                    key=lambda e: (list(map(str, e.absolute_path)),
+                                   e.validator))
+    if errors:
+        lines = [_schema_message(e) for e in errors[:10]]
+        more = f'\n  ... and {len(errors) - 10} more' if len(errors) > 10 \
+            else ''
+        raise GenotypeError(f'genotype {source} does not follow the genotype '
+                            f'schema ({SCHEMA_FILE}):\n  ' +
+                            '\n  '.join(lines) + more)
 
 
 @dataclass
@@ -119,12 +202,60 @@ class Genotype:
     """
     cells: Dict[str, CellGenotype]
     extras: Dict[str, Any] = field(default_factory=dict)
+    #: Where the genotype was read from (named in errors; not serialised).
+    source: str = field(default='<dict>', compare=False, repr=False)
 
     def __getitem__(self, cell_type: str) -> CellGenotype:
         if cell_type not in self.cells:
-            raise GenotypeError(f'genotype has no cell type {cell_type!r}; '
-                                f'it has {sorted(self.cells)}')
+            raise GenotypeError(f'genotype {self.source}: cells has no cell '
+                                f'type {cell_type!r}; it has '
+                                f'{sorted(self.cells)}')
         return self.cells[cell_type]
+
+    def error(self, path: str, found: Any, expected: str) -> GenotypeError:
+        """A :class:`GenotypeError` naming this genotype's source and field."""
+        return GenotypeError(f'genotype {self.source}: {path}: found '
+                             f'{found}, expected {expected}')
+
+    def check_cell(self, cell_type: str, num_inputs: Optional[int] = None,
+                   num_nodes: Optional[int] = None,
+                   concat_all: bool = False,
+                   purpose: str = '') -> CellGenotype:
+        """Structural check of one cell against the network that builds it.
+
+        Args:
+            cell_type (str): Key in ``cells``.
+            num_inputs (int, optional): Input nodes the network feeds it.
+            num_nodes (int, optional): Intermediate nodes it must have.
+            concat_all (bool): Every intermediate node must be concatenated,
+                in order (e.g. fusion nodes carry one part group each).
+            purpose (str): Why, appended to the expectation (e.g. "one per
+                part group").
+
+        Returns:
+            CellGenotype: The checked cell.
+
+        Raises:
+            GenotypeError: Naming the file, the field, found and expected.
+        """
+        cell = self[cell_type]
+        why = f' ({purpose})' if purpose else ''
+        key = f'cells.{cell_type}'
+        if num_inputs is not None and cell.num_inputs != num_inputs:
+            raise self.error(f'{key}.num_inputs', cell.num_inputs,
+                             f'{num_inputs}: this network feeds the '
+                             f'{cell_type} cell {num_inputs} input node(s)')
+        if num_nodes is not None and cell.num_nodes != num_nodes:
+            raise self.error(f'{key}.nodes', f'{cell.num_nodes} node(s)',
+                             f'{num_nodes} intermediate node(s){why}')
+        if concat_all:
+            want = list(range(cell.num_inputs,
+                              cell.num_inputs + cell.num_nodes))
+            if list(cell.concat) != want:
+                raise self.error(f'{key}.concat', list(cell.concat),
+                                 f'{want}: every intermediate node, in '
+                                 f'order{why}')
+        return cell
 
     # ------------------------------------------------------------- serialising
     def to_dict(self) -> Dict[str, Any]:
@@ -162,6 +293,7 @@ class Genotype:
             GenotypeError: Naming ``source``, the key and what was expected.
         """
         where = f'genotype {source}'
+        check_schema(data, source)
         if not isinstance(data, dict):
             raise GenotypeError(f'{where}: expected a mapping at the top '
                                 f'level, got {type(data).__name__}')
@@ -180,7 +312,7 @@ class Genotype:
         extras = data.get('extras', {})
         if not isinstance(extras, dict):
             raise GenotypeError(f'{where}: key "extras" must be a mapping')
-        genotype = cls(cells=cells, extras=extras)
+        genotype = cls(cells=cells, extras=extras, source=source)
         genotype.validate(op_names=op_names, required=required, source=source)
         return genotype
 
@@ -217,7 +349,12 @@ class Genotype:
         if isinstance(value, str):
             return cls.load(value, op_names=op_names, required=required)
         if isinstance(value, dict):
-            return cls.from_dict(dict(value), op_names=op_names,
+            try:  # plain JSON data: ConfigDicts to dicts, tuples to lists
+                data = json.loads(json.dumps(value))
+            except (TypeError, ValueError) as err:
+                raise GenotypeError(f'genotype given as a dict is not JSON '
+                                    f'data: {err}') from err
+            return cls.from_dict(data, source='<dict>', op_names=op_names,
                                  required=required)
         raise GenotypeError('genotype must be a Genotype, a dict or a path to '
                             f'a .json/.yaml file, got {type(value).__name__}')
@@ -229,7 +366,8 @@ class Genotype:
         Raises:
             GenotypeError: Unknown op, node index out of range, missing cell.
         """
-        where = f'genotype {source}' if source else 'genotype'
+        source = source or self.source
+        where = f'genotype {source}'
         allowed = set(op_names) if op_names is not None else set(OPS)
         missing = [c for c in required if c not in self.cells]
         if missing:

@@ -90,9 +90,11 @@ def bad(mutate):
     (lambda d: d['cells']['normal'].pop('nodes'),
      r'cells.normal: missing key "nodes"'),
     (lambda d: d['cells']['normal']['nodes'][0].__setitem__(0, ['skip']),
-     r'expected \[op_name: str, input_node: int\]'),
-    (lambda d: d.__setitem__('format', 'other/v9'), r'key "format"'),
-    (lambda d: d.__setitem__('cells', {}), r'key "cells"'),
+     r'cells.normal.nodes\[0\]\[0\]: found \["skip"\], expected at least 2'),
+    (lambda d: d.__setitem__('format', 'other/v9'),
+     r'format: found "other/v9", expected \'mmposenas.genotype/v1\''),
+    (lambda d: d.__setitem__('cells', {}),
+     r'cells: found \{\}, expected at least 1 entry'),
 ])
 def test_malformed_genotypes_raise_named_errors(mutate, message):
     with pytest.raises(GenotypeError, match=message):
