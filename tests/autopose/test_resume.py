@@ -33,6 +33,8 @@ def run(work_dir, resume_from=None):
     hook = next(h for h in cfg.custom_hooks
                 if h.type == 'BranchControllerHook')
     hook.plot = False
+    hook.reward_dataloader.dataset.indices = 7  # one batch per reward
+    hook.num_derive_samples = 1
     if resume_from:
         cfg.resume, cfg.load_from = True, str(resume_from)
     runner = Runner.from_cfg(cfg)
