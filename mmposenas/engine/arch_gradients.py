@@ -35,9 +35,17 @@ def buffer_copies(model: nn.Module) -> Dict[str, Tensor]:
 
 
 def _grads(loss: Tensor, inputs: Sequence[Tensor],
-           reduce_fn: ReduceFn) -> List[Tensor]:
-    """d loss / d inputs, zeros for unused inputs, reduced across processes."""
+           reduce_fn: ReduceFn, unused_as_none: bool = False
+           ) -> List[Optional[Tensor]]:
+    """d loss / d inputs, reduced across processes.
+
+    Inputs the loss does not reach get zeros, or ``None`` with
+    ``unused_as_none`` (every process must then leave out the same inputs,
+    e.g. run the same branches of a multi-branch supernet).
+    """
     grads = torch.autograd.grad(loss, list(inputs), allow_unused=True)
+    if unused_as_none:
+        return [None if g is None else reduce_fn(g) for g in grads]
     return [
         reduce_fn(torch.zeros_like(x) if g is None else g)
         for x, g in zip(inputs, grads)
@@ -45,17 +53,24 @@ def _grads(loss: Tensor, inputs: Sequence[Tensor],
 
 
 def first_order_arch_grads(model: nn.Module, loss_fn: LossFn, val_data: Any,
-                           reduce_fn: Optional[ReduceFn] = None
-                           ) -> List[Tensor]:
+                           reduce_fn: Optional[ReduceFn] = None,
+                           unused_as_none: bool = False
+                           ) -> List[Optional[Tensor]]:
     """∇α L_val(w, α) at the current weights (DARTS first order).
 
+    Args:
+        unused_as_none (bool): ``None`` instead of zeros for α tensors the
+            loss does not reach (e.g. every cell of that type is on an
+            inactive branch), so that no optimizer step moves them.
+
     Returns:
-        list[Tensor]: One gradient per tensor of :func:`arch_parameters`.
+        list[Tensor | None]: One gradient per tensor of
+        :func:`arch_parameters`.
     """
     reduce_fn = reduce_fn or _identity
     alphas = arch_parameters(model)
     loss = loss_fn(buffer_copies(model), val_data)
-    return _grads(loss, alphas, reduce_fn)
+    return _grads(loss, alphas, reduce_fn, unused_as_none)
 
 
 def second_order_arch_grads(model: nn.Module, loss_fn: LossFn,

@@ -12,3 +12,6 @@ __all__ = [
     'AuxiliarySkipHook', 'DivergenceError', 'DivergenceGuardHook',
     'GenotypeExportHook', 'RandomStateHook'
 ]
+from .branch_controller_hook import BranchControllerHook  # noqa: E402
+
+__all__ += ['BranchControllerHook']

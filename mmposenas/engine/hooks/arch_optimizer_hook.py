@@ -401,8 +401,11 @@ class ArchOptimizerHook(Hook):
         # step only)
         with arch_smoothing_off(model):
             if self.mode == 'first_order':
+                # α the loss does not reach (all cells of a type on inactive
+                # branches) keep grad None: Adam then leaves them untouched.
                 grads = first_order_arch_grads(model, loss_fn, val_data,
-                                               _mean_over_processes)
+                                               _mean_over_processes,
+                                               unused_as_none=True)
             else:
                 xi = self.xi
                 if xi is None:
@@ -412,7 +415,7 @@ class ArchOptimizerHook(Hook):
                                                 val_data, xi, self.fd_radius,
                                                 _mean_over_processes)
         for alpha, grad in zip(alphas, grads):
-            alpha.grad = grad.to(alpha.dtype)
+            alpha.grad = None if grad is None else grad.to(alpha.dtype)
         if self.grad_clip is not None:
             torch.nn.utils.clip_grad_norm_(alphas, self.grad_clip)
         self.optim_wrapper.step()

@@ -19,3 +19,6 @@ __all__ += [
 from .fabric_pruning import prune_pose_model  # noqa: E402,F401
 
 __all__ += ['prune_pose_model']
+from .autopose import AutoPoseBackbone  # noqa: E402
+
+__all__ += ['AutoPoseBackbone']

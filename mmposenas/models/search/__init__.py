@@ -29,3 +29,11 @@ __all__ = [
 from .arch import named_searchable_modules  # noqa: E402
 
 __all__ += ['named_searchable_modules']
+from .branch_controller import (BranchController, BranchSample,  # noqa: E402
+                                MovingAverageBaseline, reinforce_update,
+                                select_best_mask)
+
+__all__ += [
+    'BranchController', 'BranchSample', 'MovingAverageBaseline',
+    'reinforce_update', 'select_best_mask'
+]

@@ -10,11 +10,15 @@ One class covers the cell types of all methods through arguments:
 
 Each input is first preprocessed to ``channels`` channels at the node
 resolution (``input_resample`` per input: 1 = same, 0.5 = factorized reduce,
-2 or 4 = 1×1 conv then bilinear upsampling). Intermediate nodes have
-``channels`` channels too unless ``node_channels`` sets a width per node; an
-edge between two nodes of different widths then starts with a 1×1
-ReLU-Conv-BN adapter (``adapters['<node>_<source>']``) and its op runs at the
-width of the node it feeds. Edges between nodes of equal width have none.
+2 or 4 = 1×1 conv then bilinear upsampling; 0.25 / 0.125 chain two / three
+factorized reductions and 8 upsamples ×8, for cross-scale aggregation).
+Intermediate nodes have ``channels`` channels too unless ``node_channels`` sets
+a width per node; an edge between two nodes of different widths then starts
+with a 1×1 ReLU-Conv-BN adapter (``adapters['<node>_<source>']``) and its op
+runs at the width of the node it feeds. Edges between nodes of equal width
+have none. An input may be absent (``None``) in a forward pass: its
+preprocessing and its edges are skipped (inactive branches of multi-branch
+networks).
 """
 from typing import Dict, List, Optional, Sequence
 
@@ -28,33 +32,58 @@ from .mixed import MixedOp
 from .ops import FactorizedReduce, ReLUConvBN, build_op
 
 
+#: Resample factors a cell input may have.
+RESAMPLE_FACTORS = (0.125, 0.25, 0.5, 1, 2, 4, 8)
+
+
 class Resample(nn.Module):
     """Preprocess a cell input to ``out_channels`` at ``factor`` × resolution.
 
     Args:
         in_channels (int): C_in.
         out_channels (int): C_out.
-        factor (float): 0.5 (factorized reduce), 1, 2 or 4 (upsample).
+        factor (float): 0.5 (factorized reduce), 0.25 / 0.125 (two / three
+            chained factorized reductions), 1, 2, 4 or 8 (1×1 conv, then
+            bilinear upsampling).
         affine (bool): BatchNorm affine parameters.
     """
 
     def __init__(self, in_channels: int, out_channels: int, factor: float,
                  affine: bool = True) -> None:
         super().__init__()
-        if factor not in (0.5, 1, 2, 4):
+        if factor not in RESAMPLE_FACTORS:
             raise ValueError(f'cell input resample factor must be one of '
-                             f'0.5, 1, 2, 4; got {factor}')
+                             f'{RESAMPLE_FACTORS}; got {factor}')
         self.factor = factor
-        self.op = (FactorizedReduce(in_channels, out_channels, affine)
-                   if factor == 0.5 else ReLUConvBN(
-                       in_channels, out_channels, 1, 1, 0, affine=affine))
+        if factor == 0.5:
+            self.op = FactorizedReduce(in_channels, out_channels, affine)
+        elif factor < 0.5:
+            steps = {0.25: 2, 0.125: 3}[factor]
+            self.op = nn.Sequential(*[
+                FactorizedReduce(in_channels if k == 0 else out_channels,
+                                 out_channels, affine) for k in range(steps)
+            ])
+        else:
+            self.op = ReLUConvBN(in_channels, out_channels, 1, 1, 0,
+                                 affine=affine)
 
-    def forward(self, x: Tensor) -> Tensor:
-        """(B, C_in, H, W) -> (B, C_out, H * factor, W * factor)."""
+    def forward(self, x: Tensor, size: Optional[Sequence[int]] = None
+                ) -> Tensor:
+        """(B, C_in, H, W) -> (B, C_out, H', W').
+
+        Downsampling gives ``ceil`` sizes (H' = ceil(H * factor)); upsampling
+        gives ``size`` when given (odd sizes upsampled from a ceil-reduced
+        map, e.g. 2 -> 3), else H * factor. ``size`` is ignored by factors
+        <= 1.
+        """
         x = self.op(x)
         if self.factor > 1:
-            x = F.interpolate(x, scale_factor=self.factor, mode='bilinear',
-                              align_corners=False)
+            if size is not None:
+                x = F.interpolate(x, size=tuple(size), mode='bilinear',
+                                  align_corners=False)
+            else:
+                x = F.interpolate(x, scale_factor=self.factor,
+                                  mode='bilinear', align_corners=False)
         return x
 
 
@@ -229,16 +258,19 @@ class SearchCell(nn.Module):
         """Incoming edges of each node of the searchable cell."""
         return [self.num_inputs + i for i in range(self.num_nodes)]
 
-    def node_outputs(self, inputs: Sequence[Tensor],
+    def node_outputs(self, inputs: Sequence[Optional[Tensor]],
                      weights: Optional[Tensor] = None,
                      active: Optional[Sequence[Sequence[bool]]] = None,
-                     edge_weights: Optional[Tensor] = None
-                     ) -> List[Tensor]:
+                     edge_weights: Optional[Tensor] = None,
+                     out_size: Optional[Sequence[int]] = None
+                     ) -> List[Optional[Tensor]]:
         """All node states: the preprocessed inputs then intermediate nodes.
 
         Args:
-            inputs (Sequence[Tensor]): ``num_inputs`` tensors (B, C_j, H_j,
-                W_j) that resample to a common resolution.
+            inputs (Sequence[Tensor | None]): ``num_inputs`` tensors (B, C_j,
+                H_j, W_j) that resample to a common resolution; ``None``
+                marks an absent input, whose preprocessing and edges are
+                skipped (its state is ``None``).
             weights (Tensor, optional): (E, O) mixing weights; required by a
                 searchable cell, ignored by a fixed one.
             active (Sequence[Sequence[bool]], optional): (E, O) host-side
@@ -248,15 +280,26 @@ class SearchCell(nn.Module):
             edge_weights (Tensor, optional): (E,) PC-DARTS edge
                 normalisation weights (a softmax over each node's incoming
                 edges) multiplying the edge outputs.
+            out_size (Sequence[int], optional): (H', W') the upsampled inputs
+                are resized to (needed when a size was rounded up on the way
+                down, e.g. 3 -> 2 -> 3).
 
         Returns:
-            list[Tensor]: ``num_inputs + num_nodes`` tensors (B, C_s, H', W')
-            with ``C_s = state_channels[s]``.
+            list[Tensor | None]: ``num_inputs + num_nodes`` tensors (B, C_s,
+            H', W') with ``C_s = state_channels[s]``; ``None`` for absent
+            inputs.
+
+        Raises:
+            ValueError: Wrong number of inputs, or an intermediate node all of
+                whose sources are absent.
         """
         if len(inputs) != self.num_inputs:
             raise ValueError(f'cell expects {self.num_inputs} inputs, got '
                              f'{len(inputs)}')
-        states = [pre(x) for pre, x in zip(self.preprocess, inputs)]
+        states: List[Optional[Tensor]] = [
+            None if x is None else pre(x, out_size)
+            for pre, x in zip(self.preprocess, inputs)
+        ]
         if self.searchable and weights is None:
             raise ValueError('a searchable cell needs mixing weights')
         sums: List[Optional[Tensor]] = [None] * self.num_nodes
@@ -265,6 +308,9 @@ class SearchCell(nn.Module):
             while k < len(self.edges) and self.edge_index[k][0] == i:
                 j = self.edge_index[k][1]
                 edge = self.edges[k]
+                if states[j] is None:  # absent input: the edge does not run
+                    k += 1
+                    continue
                 x = states[j]
                 key = self.adapter_key(i, j)
                 if key in self.adapters:
@@ -278,13 +324,17 @@ class SearchCell(nn.Module):
                     out = edge(x)
                 sums[i] = out if sums[i] is None else sums[i] + out
                 k += 1
+            if sums[i] is None:
+                raise ValueError(f'cell node {i} has no present source: every '
+                                 f'input it reads is absent (None)')
             states.append(sums[i])
         return states
 
-    def forward(self, inputs: Sequence[Tensor],
+    def forward(self, inputs: Sequence[Optional[Tensor]],
                 weights: Optional[Tensor] = None,
                 active: Optional[Sequence[Sequence[bool]]] = None,
-                edge_weights: Optional[Tensor] = None) -> Tensor:
+                edge_weights: Optional[Tensor] = None,
+                out_size: Optional[Sequence[int]] = None) -> Tensor:
         """Cell output: the concatenated ``concat`` nodes.
 
         Arguments as :meth:`node_outputs`.
@@ -292,5 +342,6 @@ class SearchCell(nn.Module):
         Returns:
             Tensor: (B, out_channels, H', W').
         """
-        states = self.node_outputs(inputs, weights, active, edge_weights)
+        states = self.node_outputs(inputs, weights, active, edge_weights,
+                                   out_size)
         return torch.cat([states[c] for c in self.concat], dim=1)

@@ -145,6 +145,52 @@ class CellGenotype:
                     concat=[int(c) for c in self.concat],
                     num_inputs=int(self.num_inputs), extras=self.extras)
 
+    def select_inputs(self, keep: Sequence[int]) -> 'CellGenotype':
+        """The cell restricted to the input nodes ``keep``.
+
+        Edges from the other input nodes are dropped and node indices are
+        renumbered: kept input ``keep[k]`` becomes input ``k`` and
+        intermediate node ``i`` keeps its position after the new inputs
+        (e.g. a multi-branch aggregation cell built for the active branches
+        only).
+
+        Args:
+            keep (Sequence[int]): Input nodes to keep, ascending.
+
+        Returns:
+            CellGenotype: With ``num_inputs = len(keep)``.
+
+        Raises:
+            GenotypeError: ``keep`` is empty, unsorted or out of range, an
+                intermediate node loses all its edges, or ``concat`` names a
+                dropped input.
+        """
+        keep = [int(k) for k in keep]
+        if (not keep or sorted(set(keep)) != keep or keep[0] < 0
+                or keep[-1] >= self.num_inputs):
+            raise GenotypeError(
+                f'select_inputs: expected ascending distinct input nodes in '
+                f'[0, {self.num_inputs}), got {keep}')
+        new_index = {old: new for new, old in enumerate(keep)}
+        shift = len(keep) - self.num_inputs
+        for i in range(self.num_nodes):
+            new_index[self.num_inputs + i] = self.num_inputs + i + shift
+        nodes = []
+        for i, node in enumerate(self.nodes):
+            edges = [(op, new_index[j]) for op, j in node if j in new_index]
+            if not edges:
+                raise GenotypeError(
+                    f'select_inputs({keep}): intermediate node {i} reads only '
+                    f'dropped inputs {[j for _, j in node]}')
+            nodes.append(edges)
+        dropped = [c for c in self.concat if c not in new_index]
+        if dropped:
+            raise GenotypeError(f'select_inputs({keep}): concat names the '
+                                f'dropped input node(s) {dropped}')
+        return CellGenotype(nodes=nodes,
+                            concat=[new_index[c] for c in self.concat],
+                            num_inputs=len(keep), extras=dict(self.extras))
+
 
 @dataclass
 class Genotype:

@@ -212,9 +212,9 @@ OP_SETS: Dict[str, List[str]] = {
     'darts': _DARTS,
     # seed-000 extension with large receptive fields.
     'darts_ext': _DARTS + ['dw_conv_7x7', 'conv_7x1_1x7'],
-    # AutoPose cell candidates.
-    'autopose': ['zero', 'skip_connect', 'conv_1x1', 'conv_3x3', 'conv_5x5',
-                 'sep_conv_3x3', 'sep_conv_5x5'],
+    # AutoPose cell candidates (Sec. 3.1.2: six ops, no zero).
+    'autopose': ['conv_1x1', 'conv_3x3', 'conv_5x5', 'avg_pool_3x3',
+                 'max_pool_3x3', 'skip_connect'],
     # PoseNFS cell candidates.
     'posenfs': ['zero', 'skip_connect', 'sep_conv_3x3', 'atrous_conv_3x3',
                 'max_pool_3x3', 'avg_pool_3x3'],

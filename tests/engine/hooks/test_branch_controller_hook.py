@@ -1,0 +1,119 @@
+"""BranchControllerHook: state round trip, argument checks; α left alone
+when no cell runs (first-order α gradients of a multi-branch supernet)."""
+import io
+from types import SimpleNamespace
+
+import pytest
+import torch
+from mmpose.registry import MODELS
+
+import mmposenas  # noqa: F401
+from mmposenas.engine.arch_gradients import first_order_arch_grads
+from mmposenas.engine.hooks import BranchControllerHook
+from mmposenas.models.search import reinforce_update
+
+BACKBONE = SimpleNamespace(num_branch_decisions=6, num_branches=4)
+
+
+def hook(**kw):
+    h = BranchControllerHook(reward_dataloader={}, reward_evaluator={},
+                             controller=dict(hidden_size=8), **kw)
+    return h
+
+
+def train_some(h, rewards):
+    for r in rewards:
+        masks = [h.controller.sample() for _ in range(2)]
+        reinforce_update(h.controller, h.optimizer, masks, r, h.baseline,
+                         h.entropy_weight)
+        h.history['updates'].append(dict(reward=sum(r) / 2))
+
+
+def test_controller_state_round_trips_through_a_checkpoint():
+    a = hook()
+    a.build_controller(BACKBONE, seed=3)
+    train_some(a, [[0.1, 0.4], [0.3, 0.2]])
+    buf = io.BytesIO()
+    torch.save(dict(branch_controller=a.state_dict()), buf)
+    buf.seek(0)
+    state = torch.load(buf, weights_only=True)['branch_controller']
+
+    b = hook()
+    b.build_controller(BACKBONE, seed=11)  # another init and generator
+    assert not torch.equal(a.controller.lstm.weight_hh,
+                           b.controller.lstm.weight_hh)
+    b.load_state_dict(state)
+    assert b.baseline.value == a.baseline.value is not None
+    assert b.history == a.history
+    # same samples, and the same next update from the same state
+    train_some(a, [[0.5, 0.0]])
+    train_some(b, [[0.5, 0.0]])
+    for p, q in zip(a.controller.parameters(), b.controller.parameters()):
+        assert torch.equal(p, q)
+    assert [a.controller.sample().tolist() for _ in range(5)] == [
+        b.controller.sample().tolist() for _ in range(5)]
+    assert a.optimizer.state_dict()['state'][0]['step'] == \
+        b.optimizer.state_dict()['state'][0]['step'] == 3
+
+
+def test_building_the_controller_leaves_the_global_rng_alone():
+    torch.manual_seed(5)
+    expected = torch.rand(4)
+    torch.manual_seed(5)
+    h = hook()
+    h.build_controller(BACKBONE, seed=0)
+    assert torch.equal(torch.rand(4), expected)
+    assert h.controller.shape == (6, 4)
+    assert h.optimizer.defaults['lr'] == 3.5e-3
+
+
+@pytest.mark.parametrize('kw', [dict(num_updates=-1),
+                                dict(samples_per_update=0),
+                                dict(num_derive_samples=0),
+                                dict(begin_epoch=1.5)])
+def test_bad_arguments_are_named(kw):
+    with pytest.raises(ValueError, match=next(iter(kw))):
+        hook(**kw)
+
+
+def test_first_order_alpha_gradients_skip_alpha_no_cell_used():
+    torch.manual_seed(0)
+    net = MODELS.build(dict(type='AutoPoseBackbone', stem_channels=4,
+                            channels=(2, 2, 2, 2), num_stages=1,
+                            modules_per_stage=1, bottleneck_expansion=2))
+    x = torch.randn(2, 3, 64, 64)
+
+    def loss_fn(overrides, data):
+        return torch.func.functional_call(net, overrides, (data, ))[0].mean()
+
+    net.set_active_branches('none')
+    assert first_order_arch_grads(net, loss_fn, x,
+                                  unused_as_none=True) == [None, None]
+    zeros = first_order_arch_grads(net, loss_fn, x)
+    assert all(torch.equal(z, torch.zeros_like(z)) for z in zeros)
+    net.set_active_branches([[0, 1, 0, 0]])
+    grads = first_order_arch_grads(net, loss_fn, x, unused_as_none=True)
+    assert all(g is not None and g.abs().sum() > 0 for g in grads)
+
+
+def test_reward_subset_is_scored_on_its_own_ground_truth():
+    from mmengine.evaluator import Evaluator
+    from mmpose.datasets import CocoDataset
+    from mmposenas.engine.hooks.branch_controller_hook import \
+        scores_subset_alone
+    dataset = CocoDataset(data_root='data/samples/coco/',
+                          ann_file='test_coco.json', data_prefix=dict(img=''),
+                          test_mode=True, indices=3, lazy_init=False)
+    from mmpose.evaluation import CocoMetric
+    evaluator = Evaluator(CocoMetric(ann_file=None))
+    evaluator.dataset_meta = dataset.metainfo
+    metric = evaluator.metrics[0]
+    # MMPose loads the registered annotation file: all 4 images, 14 people
+    assert metric.coco is not None and len(metric.coco.anns) == 14
+    scores_subset_alone(evaluator)
+    assert metric.coco is None
+    with_file = Evaluator(
+        CocoMetric(ann_file='data/samples/coco/test_coco.json'))
+    with_file.dataset_meta = dataset.metainfo
+    scores_subset_alone(with_file)
+    assert with_file.metrics[0].coco is not None
