@@ -142,10 +142,12 @@ def test_mixed_h36m_and_mpii_training_data():
 def test_protocol_configs(protocol, train, test, first_metric):
     cfg = Config.fromfile(
         f'configs/_base_/datasets/h36m-{protocol}_mpii_volumetric_256x256.py')
-    h36m = [
-        d for d in cfg.train_dataloader.dataset.datasets
-        if d.type == 'Human36mImageDataset'
-    ]
+    def h36m_sets(d):  # the 3D source may be a nested CombinedDataset
+        if d.type == 'Human36mImageDataset':
+            return [d]
+        return [h for sub in d.get('datasets', []) for h in h36m_sets(sub)]
+
+    h36m = h36m_sets(cfg.train_dataloader.dataset)
     assert sorted(s for d in h36m for s in d.subjects) == train
     for loader in (cfg.val_dataloader, cfg.test_dataloader):
         assert loader.dataset.subjects == test

@@ -4,7 +4,7 @@ Counting convention (MMEngine's FlopAnalyzer, fvcore rules): one fused
 multiply-add = 1 FLOP, i.e. the numbers are multiply-accumulates (MACs), not
 2x MACs and not divided by 2^30. Convolutions and linear layers count their
 MACs, BatchNorm (inference) 2 ops per element with affine parameters and 1
-without (tests/integration/test_get_flops.py checks this against a hand
+without (tests/integration/test_get_flops_tiny_configs.py checks this against a hand
 count), bilinear upsampling 4 ops per
 output element, nearest upsampling 1; element-wise additions, ReLU,
 softmax and the soft-argmax are not counted. Parameters count every tensor

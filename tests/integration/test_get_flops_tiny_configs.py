@@ -76,8 +76,9 @@ def test_cli_on_every_tiny_config(tmp_path, monkeypatch, capsys, config,
     assert result['input_shape'] == list(size)
     assert result['macs'] > result['params']  # every weight used per pixel
     out = capsys.readouterr().out
-    assert f'{result["macs"] / 1e9:.2f} GMACs' in out
-    assert f'params {result["params"] / 1e6:.2f} M' in out
+    assert f'({result["params"]} incl. {result["arch_params"]} α)' in out
+    assert f'convention (1 multiply-add = 1 FLOP): {result["macs"]} MACs' \
+        in out
 
 
 def hand_count(model, x):
