@@ -26,13 +26,13 @@ import os
 import os.path as osp
 
 import torch
-from mmengine.analysis import FlopAnalyzer
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmpose.registry import MODELS
 
 import mmposenas  # noqa: F401
 from mmposenas.models.search import CellGenotype, Genotype
+from mmposenas.models.search.cost import count_macs
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = {
@@ -98,9 +98,7 @@ def load_count():
 def fusion_share(model, size):
     """Shares of MACs and parameters in the fusion cells."""
     backbone = model.backbone
-    analyzer = FlopAnalyzer(backbone, (torch.randn(1, 3, size, size), ))
-    analyzer.unsupported_ops_warnings(False)
-    analyzer.uncalled_modules_warnings(False)
+    analyzer = count_macs(backbone, (torch.randn(1, 3, size, size), ))
     by_module = analyzer.by_module()
     total = analyzer.total()
     fusion = [i for i, c in enumerate(backbone.cells)

@@ -30,13 +30,14 @@ import math
 from typing import List, Optional
 
 import torch
-from mmengine.analysis import FlopAnalyzer, parameter_count
+from mmengine.analysis import parameter_count
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 from mmpose.registry import MODELS
 
 import mmposenas  # noqa: F401
 from mmposenas.models.search import arch_parameters
+from mmposenas.models.search.cost import count_macs
 from mmposenas.utils.io import atomic_write_text
 
 
@@ -100,9 +101,7 @@ def count(model: torch.nn.Module, height: int, width: int) -> dict:
     model.eval()
     inputs = (torch.randn(1, 3, height, width), )
     wrapped = _Forward(model)
-    analyzer = FlopAnalyzer(wrapped, inputs)
-    analyzer.unsupported_ops_warnings(False)
-    analyzer.uncalled_modules_warnings(False)
+    analyzer = count_macs(wrapped, inputs)
     params = parameter_count(model)['']
     arch = sum(p.numel() for p in arch_parameters(model))
     macs = analyzer.total()
