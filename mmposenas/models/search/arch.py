@@ -407,8 +407,9 @@ class SearchableMixin:
         return out, kept
 
 
-def searchable_modules(model: nn.Module) -> List[SearchableMixin]:
-    """Outermost searchable modules of ``model`` that hold α.
+def named_searchable_modules(model: nn.Module
+                             ) -> List[Tuple[str, SearchableMixin]]:
+    """``(module path, module)`` of the outermost modules holding α.
 
     Modules nested inside another searchable module are not listed: the outer
     one is responsible for deriving their genotype.
@@ -420,20 +421,12 @@ def searchable_modules(model: nn.Module) -> List[SearchableMixin]:
         if any(name.startswith(outer + '.') for outer, _ in found if outer):
             continue
         found.append((name, module))
-    return [m for _, m in found]
-
-
-def named_searchable_modules(model: nn.Module
-                             ) -> List[Tuple[str, SearchableMixin]]:
-    """``(module path, module)`` of :func:`searchable_modules`."""
-    found: List[Tuple[str, SearchableMixin]] = []
-    for name, module in model.named_modules():
-        if not isinstance(module, SearchableMixin) or not module.is_searchable:
-            continue
-        if any(name.startswith(outer + '.') for outer, _ in found if outer):
-            continue
-        found.append((name, module))
     return found
+
+
+def searchable_modules(model: nn.Module) -> List[SearchableMixin]:
+    """The modules of :func:`named_searchable_modules`, without names."""
+    return [m for _, m in named_searchable_modules(model)]
 
 
 def arch_parameters(model: nn.Module) -> List[nn.Parameter]:
