@@ -64,6 +64,8 @@ DATA_PREFIX = 'data/synthetic/'
 INPUT = 64  # input size (square) of every row
 HEATMAP = 16  # 2D heatmap size: every 2D row's head ends at stride 4
 DECONV_CHANNELS = 16  # channels of the head's deconvs (stride > 4 rows)
+DARTS_STEM = 24  # 2D DARTS chain: stem channels
+DARTS_CHANNELS = 16  # 2D DARTS chain: node channels (x2 after reduction)
 PARAM_WINDOW = 0.10
 MAC_WINDOW = 0.15
 BEGIN = '<!-- search-quality:begin -->'
@@ -126,10 +128,12 @@ def default_rows(num_random: int = 5) -> List[Row]:
         for b, label in [
             ('resnet', 'ResNet-18, 3 stages, width by bisection'),
             ('mobilenetv2', 'MobileNetV2 to stage 4, widen by bisection'),
-            ('litehrnet', 'LiteHRNet, 1-2-1 modules, width by bisection'),
-            ('vipnas_resnet', 'ViPNAS_ResNet, depths halved, width by '
+            ('litehrnet', 'LiteHRNet, 1-2-1 modules, reduce 4, width by '
              'bisection'),
-            ('vipnas_mbv3', 'ViPNAS_MobileNetV3, width by bisection'),
+            ('vipnas_resnet', 'ViPNAS_ResNet, 1 block per stage, width by '
+             'bisection'),
+            ('vipnas_mbv3', 'ViPNAS_MobileNetV3, depths 1-1-2-2-1-1, width '
+             'by bisection'),
         ]
     ]
     rows += [
@@ -551,7 +555,10 @@ def base_2d(data: str, sched: Schedule) -> dict:
                test_evaluator=synth['val_evaluator'][0])
     cfg['model']['head']['decoder'] = codec
     cfg['model']['test_cfg'] = dict(flip_test=False)
-    cfg['model']['backbone']['channels'] = 8
+    cfg['model']['backbone'].update(stem_channels=DARTS_STEM,
+                                    channels=DARTS_CHANNELS)
+    cfg['model']['head']['in_channels'] = DARTS_CHANNELS * 2 * \
+        cfg['model']['backbone']['num_nodes']
     for k in ('train_pipeline', 'val_pipeline', 'data_root', 'dataset_type',
               'data_mode'):
         cfg.pop(k, None)
@@ -727,7 +734,7 @@ def hand_backbone(family: str, f: float) -> dict:
     if family == 'mobilenetv2':
         return dict(type='MobileNetV2', widen_factor=f, out_indices=(4, ))
     if family == 'litehrnet':
-        c = [max(4, int(round(v * f / 4)) * 4) for v in (40, 80, 160)]
+        c = [max(8, int(round(v * f / 4)) * 4) for v in (40, 80, 160)]
         s = max(8, int(round(32 * f / 8)) * 8)
         return dict(
             type='LiteHRNet', in_channels=3,
@@ -737,7 +744,7 @@ def hand_backbone(family: str, f: float) -> dict:
                 stages_spec=dict(
                     num_modules=(1, 2, 1), num_branches=(2, 3, 4),
                     num_blocks=(2, 2, 2), module_type=('LITE', ) * 3,
-                    with_fuse=(True, ) * 3, reduce_ratios=(8, 8, 8),
+                    with_fuse=(True, ) * 3, reduce_ratios=(4, 4, 4),
                     num_channels=(tuple(c[:2]), tuple(c[:3]),
                                   tuple(c[:3]) + (c[2] * 2, ))),
                 with_head=True))
@@ -746,7 +753,7 @@ def hand_backbone(family: str, f: float) -> dict:
         group = [None] + [_divisor_at_most(w, int(round(16 * f)))
                           for w in wid[1:]]
         return dict(type='ViPNAS_ResNet', depth=50, wid=wid,
-                    dep=[wid[0], 2, 3, 4, 2], group=group)
+                    dep=[wid[0], 1, 1, 1, 1], group=group)
     if family == 'vipnas_mbv3':
         base = dict(wid=[16, 16, 24, 40, 80, 112, 160],
                     expan=[None, 1, 5, 4, 5, 5, 6],
@@ -760,14 +767,15 @@ def hand_backbone(family: str, f: float) -> dict:
             g = base['group'][i]
             group.append(mid if g == mid_old else
                          _divisor_at_most(mid, int(round(g * f))))
-        return dict(type='ViPNAS_MobileNetV3', wid=wid, group=group)
+        return dict(type='ViPNAS_MobileNetV3', wid=wid, group=group,
+                    dep=[None, 1, 1, 2, 2, 1, 1])
     raise ValueError(f'unknown hand-designed family {family!r}')
 
 
 #: width-factor range searched by the bisection, per family
-HAND_RANGE = {'resnet': (0.25, 4.0), 'mobilenetv2': (0.1, 2.0),
+HAND_RANGE = {'resnet': (0.25, 4.0), 'mobilenetv2': (0.05, 2.0),
               'litehrnet': (0.1, 2.0), 'vipnas_resnet': (0.05, 1.0),
-              'vipnas_mbv3': (0.1, 2.0)}
+              'vipnas_mbv3': (0.05, 2.0)}
 
 
 def heatmap_head(backbone) -> dict:
