@@ -891,7 +891,8 @@ class Study:
                           osp.join(wd, 'search_config.py'),
                           f'search of row {row.name}: {row.label}')
         t0 = time.time()
-        run_logged([self.py, 'tools/train.py', cfg, '--work-dir', wd],
+        run_logged([self.py, 'tools/train.py', cfg, '--work-dir', wd,
+                    '--no-validate'],
                    osp.join(wd, 'run.log'))
         write_json(done, dict(wall_s=time.time() - t0,
                               checkpoint=last_checkpoint(wd)))
@@ -1001,7 +1002,8 @@ class Study:
         log = osp.join(wd, 'run.log')
         t0 = time.time()
         run_logged([self.py, 'tools/train.py', info['config'], '--work-dir',
-                    wd, '--cfg-options', f'randomness.seed={seed}'], log)
+                    wd, '--no-validate', '--cfg-options',
+                    f'randomness.seed={seed}'], log)
         metrics_file = osp.join(wd, 'metrics.json')
         run_logged([self.py, 'tools/test.py', info['config'],
                     last_checkpoint(wd), '--work-dir', wd, '--out',
