@@ -1133,8 +1133,12 @@ def estimate(study: Study, searches: List[Row], seeds: List[int]
 # --------------------------------------------------------------------------
 # main
 # --------------------------------------------------------------------------
-FULL = Schedule(search_epochs=4, retrain_epochs=6, train_images=960,
-                arch_images=320)
+#: sized from the quick run's measured iteration times (1 thread, 2 jobs):
+#: 2D FO search ~1.5 s / weight step, ~5 s with the α step; fixed DARTS
+#: network ~0.65 s / step, ResNet ~0.15 s. 8 searches + 24 rows x 3 seeds
+#: come to ~85 min on 2 jobs.
+FULL = Schedule(search_epochs=3, retrain_epochs=6, train_images=640,
+                arch_images=256)
 QUICK = Schedule(search_epochs=3, retrain_epochs=4, train_images=640,
                  arch_images=256)
 
