@@ -1143,6 +1143,19 @@ QUICK = Schedule(search_epochs=3, retrain_epochs=4, train_images=640,
                  arch_images=256)
 
 
+def check_schedule(path: str, sched: Schedule, data: str) -> None:
+    """Refuse to resume a work dir cached under another schedule / data."""
+    from dataclasses import asdict
+    want = dict(asdict(sched), data=data)
+    have = read_json(path)
+    if have is None:
+        write_json(path, want)
+    elif have != want:
+        raise ValueError(
+            f'{path}: this work dir holds results of schedule {have}, not '
+            f'{want}; use another --work-dir (cached results would mix)')
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--work-dir', default='work_dirs/search_quality')
@@ -1197,6 +1210,8 @@ def main(argv=None) -> dict:
     ensure_synthetic_figures(args.data, workers=max(1, args.jobs))
     print(f'data: {args.data} ({time.time() - t0:.0f} s)')
 
+    check_schedule(osp.join(osp.abspath(args.work_dir), 'schedule.json'),
+                   sched, osp.abspath(args.data))
     study = Study(args, rows, all_rows, sched)
     searches = study.search_rows()
     print(f'schedule: {sched}; seeds {seeds}; {len(rows)} rows, '

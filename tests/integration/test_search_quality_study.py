@@ -185,3 +185,15 @@ def test_markdown_and_png_writers(tmp_path):
 def test_unknown_rows_are_refused():
     with pytest.raises(ValueError, match=r"unknown row\(s\) \['nope'\]"):
         sq.select_rows(sq.default_rows(), ['darts-fo', 'nope'])
+
+
+def test_a_work_dir_is_not_resumed_under_another_schedule(tmp_path):
+    path = str(tmp_path / 'schedule.json')
+    sched = sq.Schedule(3, 6, 640, 256)
+    sq.check_schedule(path, sched, '/data/a')
+    sq.check_schedule(path, sq.Schedule(3, 6, 640, 256), '/data/a')  # same
+    with pytest.raises(ValueError, match="'retrain_epochs': 6.*"
+                       "'retrain_epochs': 7"):
+        sq.check_schedule(path, sq.Schedule(3, 7, 640, 256), '/data/a')
+    with pytest.raises(ValueError, match='use another --work-dir'):
+        sq.check_schedule(path, sched, '/data/b')
