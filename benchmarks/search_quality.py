@@ -882,14 +882,23 @@ class Study:
     def genotype_path(self, row: Row) -> str:
         return osp.join(self.wd, 'rows', row.name, 'genotype.json')
 
+    def write_search_config(self, row: Row) -> str:
+        """Search config of ``row`` (main thread: MMEngine's config
+        loading is not thread-safe)."""
+        wd = osp.join(self.wd, 'search', row.name)
+        path = osp.join(wd, 'search_config.py')
+        if not osp.exists(path):
+            dump_config(search_config(row, self.data, self.sched), path,
+                        f'search of row {row.name}: {row.label}')
+        return path
+
     def run_search(self, row: Row) -> str:
+        """Run one search (a worker thread: subprocesses only)."""
         wd = osp.join(self.wd, 'search', row.name)
         done = osp.join(wd, 'done.json')
         if read_json(done):
             return wd
-        cfg = dump_config(search_config(row, self.data, self.sched),
-                          osp.join(wd, 'search_config.py'),
-                          f'search of row {row.name}: {row.label}')
+        cfg = osp.join(wd, 'search_config.py')
         t0 = time.time()
         run_logged([self.py, 'tools/train.py', cfg, '--work-dir', wd,
                     '--no-validate'],
@@ -1033,11 +1042,18 @@ def skip_caps(genotype_path: str) -> List[str]:
             if (v.get('extras') or {}).get('skip_cap')]
 
 
+def job_label(item) -> str:
+    """'row' for a Row, 'row seed S' for a (Row, seed) pair."""
+    if isinstance(item, Row):
+        return item.name
+    return f'{item[0].name} seed {item[1]}'
+
+
 def pmap(fn, items, jobs: int):
     """``fn`` over ``items`` with ``jobs`` threads; errors reported."""
     out, errors = [], []
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [(it, pool.submit(fn, it)) for it in items]
+        futures = [(job_label(it), pool.submit(fn, it)) for it in items]
         for it, fut in futures:
             try:
                 out.append(fut.result())
@@ -1225,6 +1241,8 @@ def main(argv=None) -> dict:
         return dict(estimate_s=total)
 
     t0 = time.time()
+    for row in searches:
+        study.write_search_config(row)
     _, errors = pmap(study.run_search, searches, args.jobs)
     print(f'searches done in {time.time() - t0:.0f} s', flush=True)
     infos = {}
