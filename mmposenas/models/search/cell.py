@@ -303,6 +303,7 @@ class SearchCell(nn.Module):
         if self.searchable and weights is None:
             raise ValueError('a searchable cell needs mixing weights')
         sums: List[Optional[Tensor]] = [None] * self.num_nodes
+        relus: Dict[int, Tensor] = {}  # relu(state j), shared by its edges
         k = 0
         for i in range(self.num_nodes):
             while k < len(self.edges) and self.edge_index[k][0] == i:
@@ -316,8 +317,14 @@ class SearchCell(nn.Module):
                 if key in self.adapters:
                     x = self.adapters[key](x)
                 if self.searchable:
-                    out = edge(x, weights[k],
-                               None if active is None else active[k])
+                    edge_active = None if active is None else active[k]
+                    x_relu = None
+                    if key not in self.adapters and \
+                            edge.needs_relu(edge_active):
+                        if j not in relus:
+                            relus[j] = F.relu(x)
+                        x_relu = relus[j]
+                    out = edge(x, weights[k], edge_active, x_relu)
                     if edge_weights is not None:
                         out = edge_weights[k] * out
                 else:
