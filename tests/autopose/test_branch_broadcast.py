@@ -46,7 +46,8 @@ def _worker(rank: int, port: int, out_dir: str) -> None:
         torch.manual_seed(0)
         net = MODELS.build(dict(type='AutoPoseBackbone', stem_channels=4,
                                 channels=(2, 2, 2, 2), num_stages=2,
-                                modules_per_stage=1, bottleneck_expansion=2))
+                                modules_per_stage=1,
+                                bottleneck_expansion=2)).eval()
         hook = BranchControllerHook(reward_dataloader={},
                                     reward_evaluator={},
                                     controller=dict(hidden_size=8))
