@@ -15,7 +15,7 @@ SEARCH = f'{C}/td-hm_autopose-search_1xb128-50e_coco-256x192.py'
 COCO = f'{C}/td-hm_autopose_1xb128-210e_coco-256x192.py'
 MPII = f'{C}/td-hm_autopose_1xb128-210e_mpii-256x256.py'
 SYN_SEARCH = f'{C}/td-hm_autopose-tiny-search_1xb32-4e_synthetic-figures-64x64.py'
-SYN_FIXED = f'{C}/td-hm_autopose-tiny_1xb32-10e_synthetic-figures-64x64.py'
+SYN_FIXED = f'{C}/td-hm_autopose-tiny_1xb32-15e_synthetic-figures-64x64.py'
 BRANCHES = [[1, 1, 0, 0], [1, 0, 1, 0], [0, 0, 0, 0], [1, 1, 1, 1],
             [0, 1, 0, 1], [1, 0, 0, 0]]
 
@@ -107,4 +107,4 @@ def test_proxy_figure_configs_build(tmp_path):
     assert model.backbone.channels == [2 * c for c in supernet.channels]
     with torch.no_grad():
         out = model._forward(torch.randn(1, 3, 64, 64))
-    assert out.shape == (1, 17, 16, 16) and torch.isfinite(out).all()
+    assert out.shape == (1, 17, 32, 32) and torch.isfinite(out).all()

@@ -1,6 +1,6 @@
 # The generated proxy figures (data/synthetic, docs/synthetic_figures.md) as a
-# top-down 2D COCO heatmap task at 64x64 input with 4x heatmaps (16x16, the
-# output stride of AutoPose-like multi-scale backbones), ground-truth boxes.
+# top-down 2D COCO heatmap task at 64x64 input with 32x32 heatmaps (the codec
+# of the ResNet baseline in configs/baselines/synthetic), ground-truth boxes.
 # Splits by subject: weights on S1-S11 (the first 1760 train images, 160 per
 # subject), α on S12-S13 (the last 240), val/test on S14-S15 (200 images).
 #   python tools/dataset_converters/make_synthetic_figures.py \
@@ -11,14 +11,14 @@ data_mode = 'topdown'
 num_weight_images = 1760  # S1-S11
 num_train_images = 2000
 
-# unbiased (DARK) encoding/decoding: the joints are small at 16x16
+# unbiased (DARK) encoding/decoding: the joints are small
 codec = dict(
     type='MSRAHeatmap',
     input_size=(64, 64),
-    heatmap_size=(16, 16),
-    sigma=1.0,
+    heatmap_size=(32, 32),
+    sigma=1.5,
     unbiased=True,
-    blur_kernel_size=5)
+    blur_kernel_size=7)
 
 # No flip: the figures' left limbs are warm and the right ones cool, so a
 # mirrored figure would carry the wrong side colour (docs/synthetic_figures.md).

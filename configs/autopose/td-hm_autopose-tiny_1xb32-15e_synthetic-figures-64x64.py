@@ -6,7 +6,7 @@ _base_ = ['./td-hm_autopose-tiny-search_1xb32-4e_synthetic-figures-64x64.py']
 
 genotype = 'work_dirs/td-hm_autopose-tiny-search_1xb32-4e_synthetic-figures-64x64/genotype.json'  # noqa: E501
 
-train_cfg = dict(max_epochs=10, val_interval=5)
+train_cfg = dict(max_epochs=15, val_interval=5)
 optim_wrapper = dict(
     _delete_=True,
     type='OptimWrapper',
@@ -14,7 +14,7 @@ optim_wrapper = dict(
 param_scheduler = [
     dict(type='LinearLR', begin=0, end=20, start_factor=0.05,
          by_epoch=False),  # warm-up
-    dict(type='CosineAnnealingLR', begin=0, end=10, T_max=10, eta_min=1e-5,
+    dict(type='CosineAnnealingLR', begin=0, end=15, T_max=15, eta_min=1e-5,
          by_epoch=True)
 ]
 model_wrapper_cfg = dict(
