@@ -1,4 +1,4 @@
-"""Under 2 gloo processes, rank 0 samples the branch mask and every rank runs it.
+"""2 gloo processes: rank 0 samples the branch mask, every rank runs it.
 
 Each rank builds ``BranchControllerHook``'s controller with a *different*
 seed, so without the broadcast in ``BranchControllerHook.sample`` the ranks

@@ -14,7 +14,7 @@ C = f'{REPO}/configs/autopose'
 SEARCH = f'{C}/td-hm_autopose-search_1xb128-50e_coco-256x192.py'
 COCO = f'{C}/td-hm_autopose_1xb128-210e_coco-256x192.py'
 MPII = f'{C}/td-hm_autopose_1xb128-210e_mpii-256x256.py'
-SYN_SEARCH = f'{C}/td-hm_autopose-tiny-search_1xb32-4e_synthetic-figures-64x64.py'
+SYN_SEARCH = f'{C}/td-hm_autopose-tiny-search_1xb32-4e_synthetic-figures-64x64.py'  # noqa: E501
 SYN_FIXED = f'{C}/td-hm_autopose-tiny_1xb32-15e_synthetic-figures-64x64.py'
 BRANCHES = [[1, 1, 0, 0], [1, 0, 1, 0], [0, 0, 0, 0], [1, 1, 1, 1],
             [0, 1, 0, 1], [1, 0, 0, 0]]

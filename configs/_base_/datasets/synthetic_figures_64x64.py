@@ -21,7 +21,8 @@ codec = dict(
     blur_kernel_size=7)
 
 # No flip: the figures' left limbs are warm and the right ones cool, so a
-# mirrored figure would carry the wrong side colour (docs/synthetic_figures.md).
+# mirrored figure would carry the wrong side colour
+# (docs/synthetic_figures.md).
 train_pipeline = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale'),
