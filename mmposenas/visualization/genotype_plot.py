@@ -166,9 +166,39 @@ def draw_cell(cell: CellGenotype, path: str, title: str = 'cell',
     return 'matplotlib'
 
 
+def module_branches(extras: Dict) -> List[List[int]]:
+    """``extras['branches']`` as one 0/1 row per module.
+
+    AutoPose genotypes with ``branch_decisions='stage'`` hold one row per
+    stage; each is repeated ``modules_per_stage`` times. Other genotypes'
+    rows are taken as they are.
+
+    Raises:
+        ValueError: A flag is not 0/1 (naming ``extras.branches[i][j]``).
+    """
+    rows = extras['branches']
+    for i, row in enumerate(rows):
+        for j, flag in enumerate(row):
+            if flag not in (0, 1) or isinstance(flag, float):
+                raise ValueError(f'extras.branches[{i}][{j}]: expected 0 or '
+                                 f'1, found {flag!r}')
+    rows = [[int(f) for f in row] for row in rows]
+    if extras.get('branch_decisions') == 'stage':
+        repeat = int(extras.get('modules_per_stage', 1))
+        rows = [list(row) for row in rows for _ in range(repeat)]
+    return rows
+
+
 def draw_branches(branches: Sequence[Sequence[int]], path: str,
-                  names: Optional[Sequence[str]] = None) -> None:
-    """Kept branches per module: a modules × branches grid with links."""
+                  names: Optional[Sequence[str]] = None) -> Figure:
+    """Kept branches per module: a modules × branches grid with links.
+
+    Module ``m``, branch ``b`` is the square at ``(m, -b)``, filled
+    (``tab:blue``) when the branch is kept, white otherwise.
+
+    Returns:
+        Figure: The figure written to ``path``.
+    """
     num_branches = max(len(m) for m in branches)
     fig, ax = _subplots(*(1.2 * len(branches) + 2,
                                     0.8 * num_branches + 1.5))
@@ -190,6 +220,7 @@ def draw_branches(branches: Sequence[Sequence[int]], path: str,
     ax.set_title('kept branches per module')
     fig.tight_layout()
     fig.savefig(path, dpi=80)
+    return fig
 
 
 def draw_fabric(beta: Sequence[Sequence[Sequence[float]]], path: str) -> None:
@@ -258,7 +289,11 @@ def draw_genotype(genotype: Genotype, out_dir: str,
     extras = genotype.extras
     if 'branches' in extras:
         path = osp.join(out_dir, 'branches.png')
-        draw_branches(extras['branches'], path, extras.get('branch_names'))
+        names = extras.get('branch_names')
+        if names is None and 'search_channels' in extras:  # AutoPose scales
+            names = [f'{2 ** (b + 2)}x' for b in range(
+                len(extras['search_channels']))]
+        draw_branches(module_branches(extras), path, names)
         written.append(path)
     if 'fabric_beta' in extras:
         path = osp.join(out_dir, 'fabric.png')
