@@ -9,3 +9,6 @@ __all__ = [
 from .compat import patch_agg_tostring_rgb  # noqa: E402
 
 __all__ += ['patch_agg_tostring_rgb']
+from .genotype_plot import draw_fabric_cell  # noqa: E402
+
+__all__ += ['draw_fabric_cell']

@@ -553,11 +553,29 @@ class PartFabricBackbone(BaseModule, SearchableMixin):
         self.derive_top_k = derive_top_k
         self.register_buffer('search_space',
                              encode_json_tensor(self._search_space()))
-        fixed = None
+        fixed = inner_fixed = None
         if genotype is not None:
-            fixed = Genotype.coerce(genotype)
+            full_genotype = Genotype.coerce(genotype)
+            fixed, inner_fixed = split_backbone_genotype(full_genotype)
             self._check_genotype(fixed)
 
+        backbone = copy.deepcopy(backbone)
+        self.fabric_backbone = _is_fabric_backbone(backbone)
+        if self.fabric_backbone:
+            if fixed is None:  # this network owns the backbone's α/β
+                backbone['external_arch'] = True
+            elif inner_fixed is None:
+                raise GenotypeError(
+                    f'PoseNFS genotype: the backbone is a '
+                    f'FabricPyramidBackbone but the genotype has no cells.'
+                    f'{BACKBONE_CELL_KEY} (it has {sorted(fixed.cells)})')
+            else:
+                backbone['genotype'] = inner_fixed
+        elif inner_fixed is not None:
+            raise GenotypeError(
+                f'PoseNFS genotype has cells.{BACKBONE_CELL_KEY} but the '
+                f'configured backbone {backbone.get("type")!r} is not a '
+                f'FabricPyramidBackbone')
         self.backbone = MODELS.build(backbone)
         if drop_unused_stages:
             _drop_unused_stages(self.backbone)
@@ -593,12 +611,17 @@ class PartFabricBackbone(BaseModule, SearchableMixin):
                 self.fabrics.append(CellNeuralFabric(
                     self.fabric_channels, self.positions, self.num_levels,
                     full_edges, num_hidden, affine=op_affine))
+            if self.fabric_backbone:  # keys backbone_cell, backbone_beta
+                more_shapes, more_masks = self.backbone.arch_shapes(
+                    'backbone_')
+                shapes.update(more_shapes)
+                masks.update(more_masks)
             self.arch_params = ArchitectureParameters(
                 shapes, sampling=sampling, tau=tau, init_std=arch_init_std,
                 masks=masks)
         else:
             self.arch_params = None
-            self.genotype = fixed
+            self.genotype = full_genotype
             for p in range(num_parts):
                 cell_edges, weights, beta = self._fixed_fabric_spec(fixed, p)
                 self.fabrics.append(CellNeuralFabric(
@@ -690,6 +713,12 @@ class PartFabricBackbone(BaseModule, SearchableMixin):
             cells[f'fabric{p}_cell'] = cell
         extras = self._fabric_extras()
         extras['mode'] = mode
+        if self.fabric_backbone:
+            inner = self.backbone.derive_genotype(
+                mode, self.arch_params.probabilities('backbone_cell'),
+                self.arch_params.probabilities('backbone_beta'))
+            cells[BACKBONE_CELL_KEY] = inner[BACKBONE_CELL_KEY]
+            extras['backbone'] = inner.extras
         return Genotype(cells=cells, extras=extras)
 
     # ----------------------------------------------------- checkpoint guard
@@ -736,11 +765,16 @@ class PartFabricBackbone(BaseModule, SearchableMixin):
         Returns:
             tuple[Tensor]: P part representations (B, 4C, H/4, W/4).
         """
-        feats = self.backbone(x)
+        samples = self.sample_arch_weights()
+        if self.fabric_backbone and self.backbone.is_supernet:
+            alpha, active = samples['backbone_cell']
+            feats = self.backbone(x, alpha, samples['backbone_beta'][0],
+                                  active)
+        else:
+            feats = self.backbone(x)
         if len(feats) != self.num_levels:
             raise ValueError(f'backbone returned {len(feats)} levels, the '
                              f'adapter expects {self.num_levels}')
-        samples = self.sample_arch_weights()
         scale_ops = len(self.op_names) \
             if self.settings['scale_by_count'] else None
         outs = []
@@ -757,6 +791,44 @@ class PartFabricBackbone(BaseModule, SearchableMixin):
                 beta = beta * fabric_valid_counts(fabric, beta)
             outs.append(fabric(pyramid, beta, alpha, active)[0])
         return tuple(outs)
+
+
+#: Genotype cell of a fabric backbone inside a part network.
+BACKBONE_CELL_KEY = 'backbone_cell'
+
+
+def _is_fabric_backbone(cfg: dict) -> bool:
+    """Whether a backbone config builds a ``FabricPyramidBackbone``."""
+    from .fabric_backbone import FabricPyramidBackbone
+    kind = cfg.get('type')
+    if isinstance(kind, str):
+        kind = MODELS.get(kind)
+    return isinstance(kind, type) and issubclass(kind, FabricPyramidBackbone)
+
+
+def split_backbone_genotype(genotype: Genotype
+                            ) -> Tuple[Genotype, Optional[Genotype]]:
+    """Split a part network's genotype into its own and its backbone's.
+
+    The backbone part is the cell ``backbone_cell`` with ``extras.backbone``
+    (the :class:`FabricPyramidBackbone` settings); None when absent.
+    """
+    if BACKBONE_CELL_KEY not in genotype.cells:
+        return genotype, None
+    own_cells = {k: v for k, v in genotype.cells.items()
+                 if k != BACKBONE_CELL_KEY}
+    own_extras = {k: v for k, v in genotype.extras.items() if k != 'backbone'}
+    inner_extras = genotype.extras.get('backbone')
+    if not isinstance(inner_extras, dict):
+        raise GenotypeError(f'genotype {genotype.source}: cells.'
+                            f'{BACKBONE_CELL_KEY} needs extras.backbone (the '
+                            f'fabric backbone settings), got '
+                            f'{inner_extras!r}')
+    inner = Genotype(cells={BACKBONE_CELL_KEY:
+                            genotype.cells[BACKBONE_CELL_KEY]},
+                     extras=inner_extras, source=genotype.source)
+    return Genotype(cells=own_cells, extras=own_extras,
+                    source=genotype.source), inner
 
 
 def encode_json_tensor(data: Any) -> Tensor:
