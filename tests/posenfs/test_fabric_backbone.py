@@ -132,3 +132,48 @@ def test_backbone_genotype_errors_name_the_field():
     del genotype['cells']['backbone_cell']
     with pytest.raises(GenotypeError, match='no cells.backbone_cell'):
         part_net(genotype=genotype)
+
+
+@pytest.mark.parametrize('L,S,first,inputs,H,cells', [
+    (1, 1, 0, 1, 1, 1),   # depth 1, one scale
+    (4, 1, 0, 1, 2, 4),   # one scale, several layers
+    (6, 4, 5, 4, 1, 1),   # a one-layer subnetwork on a 4-level pyramid
+    (6, 4, 3, 4, 2, 6),   # the default subnetwork, H=2
+    (5, 3, 0, 1, 1, 11),  # stem-fed, three scales: 2+3+3+2+1 cells
+])
+def test_fabric_shapes_and_edge_cases(L, S, first, inputs, H, cells):
+    from mmposenas.models.backbones import (CellNeuralFabric,
+                                            cells_per_layer, fabric_positions)
+    torch.manual_seed(0)
+    channels = [3 * 2**s for s in range(S)]
+    positions = fabric_positions(L, S, first)
+    assert len(positions) == cells
+    assert sum(cells_per_layer(L, S)[first:]) == cells
+    ops = ['zero', 'skip_connect', 'sep_conv_3x3']
+    edges = {(i, j): ops for i in range(H) for j in range(i + 1)}
+    fabric = CellNeuralFabric(channels, positions, inputs, edges, H).eval()
+    feats = [torch.randn(2, channels[s], 16 // 2**s, 12 // 2**s)
+             for s in range(inputs)]
+    beta = torch.full((cells, 3), 1 / 3)
+    alpha = torch.full((H * (H + 1) // 2, 3), 1 / 3)
+    with torch.no_grad():
+        outs = fabric(feats, beta, alpha)
+    last = [s for j, s in positions if j == L - 1]
+    assert [tuple(o.shape) for o in outs] == [
+        (2, channels[s], 16 // 2**s, 12 // 2**s) for s in last]
+    assert all(torch.isfinite(o).all() for o in outs)
+
+
+def test_one_cell_fabric_is_the_hand_computed_cell():
+    """L=1, S=1, H=1, skip only: out = project(skip(ReLU(x)))."""
+    from mmposenas.models.backbones import CellNeuralFabric
+    torch.manual_seed(0)
+    fabric = CellNeuralFabric([4], [(0, 0)], 1, {(0, 0): ['skip_connect']},
+                              1).eval()
+    x = torch.randn(2, 4, 5, 5)
+    with torch.no_grad():
+        out, = fabric([x], torch.tensor([[0.0, 1.0, 0.0]]),
+                      [torch.tensor([1.0])])
+        cell = fabric.cells['l0_s0']
+        assert list(cell.inputs) == ['same']
+        assert torch.allclose(out, cell.project(x.relu()), atol=1e-6)
