@@ -201,6 +201,8 @@ class FabricCell(nn.Module):
                 e += 1
             states.append(sums[i] if sums[i] is not None else
                           torch.zeros_like(states[0]))
+        if self.num_hidden == 1:  # no concatenation copy for one node
+            return self.project(states[1])
         return self.project(torch.cat(states[1:], dim=1))
 
 
