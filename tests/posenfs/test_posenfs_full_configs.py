@@ -23,11 +23,14 @@ CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs/posenfs/*_1xb24-200e_*.py')))
 
 def test_every_full_size_config_is_listed():
     names = {osp.basename(c) for c in CONFIGS}
-    assert len(names) >= 9
+    assert len(names) >= 12
     for part in ('mbv2', 'res50', 'hrnet-w32-s3', 'fabric2'):
         assert any(f'pnfs-{part}-' in n for n in names), part
     assert any('hrnet' in n and 'mpii-256x256' in n for n in names)
-    assert any('hrnet' in n and 'coco-256x192' in n for n in names)
+    for part in ('mbv2', 'res50', 'hrnet'):
+        assert any(part in n and 'coco-256x192' in n for n in names), part
+        assert any(part in n and 'coco-384x288' in n for n in names), part
+        assert any(part in n and 'mpii-256x256' in n for n in names), part
 
 
 @pytest.mark.parametrize('config', CONFIGS, ids=osp.basename)

@@ -60,6 +60,11 @@ def test_tiny_posenfs_chain(tmp_path):
              '--out-dir', pruned, '--verify')
     report = json.loads((pruned / 'report.json').read_text())
     assert report['identical_outputs'] is True
+    # params and multiply-adds before/after (nothing is exactly zero after
+    # one epoch, so nothing is removed here; see test_posenfs_tools.py)
+    assert report['macs_before'] == report['macs_after'] > 0
+    assert report['params_before'] == report['params_after'] > 0
+    assert report['input_shape'] == [64, 48]
     assert Genotype.load(str(pruned / 'genotype.json')).extras['mode'] == \
         'continuous'
     assert (pruned / 'pruned.pth').is_file()

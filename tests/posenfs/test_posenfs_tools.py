@@ -128,3 +128,22 @@ def test_derive_refuses_checkpoint_of_another_op_list(tmp_path):
     assert 'dense.pth' in msg and SEARCH in msg
     assert "['atrous_conv_3x3']" in msg and "['dil_conv_3x3']" in msg
     assert not (tmp_path / 'g.json').exists()
+
+
+def test_prune_tool_counts_fewer_multiply_adds_after_pruning(tmp_path):
+    from mmposenas.models.backbones import prune_pose_model
+    tool = load_tool('tools/analysis/prune_fabric.py')
+    model = one_hot_supernet(tmp_path / 'sup.pth')
+    with torch.no_grad():  # fabric 0 drops cell (4, 1) and all it feeds on
+        model.backbone.arch_params.alphas['fabric0_beta'][5, 2] = -1e4
+    cfg = Config.fromfile(SEARCH).model.to_dict()
+    pruned, _, report = prune_pose_model(cfg, model)
+    assert report['cells_before'] - report['cells_after'] == 2
+    before = tool.multiply_adds(model, 32, 32)
+    after = tool.multiply_adds(pruned, 32, 32)
+    # the one-hot α already removes 2 of 3 ops on every edge, so the
+    # pruned network is much cheaper; the supernet count includes them
+    assert 0 < after < before
+    x = torch.randn(1, 3, 32, 32)
+    with torch.no_grad():
+        assert torch.equal(model.eval()._forward(x), pruned.eval()._forward(x))
