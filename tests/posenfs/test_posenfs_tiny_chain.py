@@ -82,6 +82,7 @@ def test_tiny_posenfs_chain(tmp_path):
     result = json.loads(metrics.read_text())
     assert COCO_KEYS <= set(result)
     assert all(0 <= result[k] <= 1 for k in COCO_KEYS)
+    assert 0 <= result['PCK'] <= 1  # MMPose's PCKAccuracy beside CocoMetric
 
 
 class Record(Hook):
