@@ -330,9 +330,10 @@ def draw_fabric_cell(cell: CellGenotype, path: str,
         cells.append((row['layer'], row['scale'], ws))
     first = min(c[0] for c in cells)
     layers = sorted({c[0] for c in cells})
-    num_scales = max(c[1] for c in cells) + 2
-    fig, ax = _subplots(1.3 * (len(layers) + 1) + 3.2,
-                        0.9 * num_scales + 1.6)
+    lowest = max(s - 1 + k for _, s, ws in cells
+                 for k, w in enumerate(ws) if w is not None)
+    lowest = max(lowest, max(c[1] for c in cells))
+    fig, ax = _subplots(1.3 * (len(layers) + 1) + 3.2, 0.9 * lowest + 2.2)
     for j, s, ws in cells:
         for k, w in enumerate(ws):
             if w is None:
@@ -356,15 +357,16 @@ def draw_fabric_cell(cell: CellGenotype, path: str,
             name = 'in' if src == 0 else f'h{src}'
             extra = f' ({float(weights[i][e]):.2f})' if weights else ''
             ops.append(f'h{i + 1} <- {op}({name}){extra}')
-    ax.text(max(layers) + 0.6, 0.3, 'ops (shared by the cells)\n' +
+    ax.text(max(layers) + 0.5, 0.0, 'ops (shared by the cells)\n' +
             '\n'.join(ops), va='top', ha='left', fontsize=7.5,
             family='monospace',
             bbox=dict(fc='#f4f4f4', ec='gray', boxstyle='round'))
     ax.set_xlim(first - 1.5, max(layers) + 3.4)
     ax.set_xticks([first - 1] + layers)
     ax.set_xticklabels(['input'] + [f'layer {j}' for j in layers])
-    ax.set_yticks([-s for s in range(num_scales - 1)])
-    ax.set_yticklabels([f'1/{2 ** (s + 2)}' for s in range(num_scales - 1)])
+    ax.set_ylim(-lowest - 0.5, 0.5)
+    ax.set_yticks([-s for s in range(lowest + 1)])
+    ax.set_yticklabels([f'1/{2 ** (s + 2)}' for s in range(lowest + 1)])
     ax.set_title(f'{title}: fabric paths (width and opacity ~ beta)')
     fig.tight_layout()
     fig.savefig(path, dpi=80)
