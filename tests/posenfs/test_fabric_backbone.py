@@ -177,3 +177,21 @@ def test_one_cell_fabric_is_the_hand_computed_cell():
         cell = fabric.cells['l0_s0']
         assert list(cell.inputs) == ['same']
         assert torch.allclose(out, cell.project(x.relu()), atol=1e-6)
+
+
+def test_channels_last_option_computes_the_same_function():
+    torch.manual_seed(0)
+    ref = part_net().eval()
+    fast = part_net(channels_last=True).eval()
+    fast.load_state_dict(ref.state_dict())
+    weight = fast.fabrics[0].cells['l3_s1'].inputs['finer'].conv.op[1].weight
+    assert weight.is_contiguous(memory_format=torch.channels_last)
+    assert not ref.fabrics[0].cells['l3_s1'].inputs[
+        'finer'].conv.op[1].weight.is_contiguous(
+            memory_format=torch.channels_last)
+    x = images(2, seed=4)
+    with torch.no_grad():
+        for a, b in zip(ref(x), fast(x)):
+            assert b.is_contiguous(memory_format=torch.channels_last)
+            assert torch.allclose(a, b, atol=1e-5)
+            assert a.abs().max() > 0

@@ -528,6 +528,9 @@ class PartFabricBackbone(BaseModule, SearchableMixin):
         arch_init_std (float): α/β initial standard deviation (0: uniform).
         derive_top_k (int, optional): Edges kept per hidden node by
             :meth:`derive_genotype` (None keeps every predecessor).
+        channels_last (bool): Keep the convolution weights and the input in
+            ``torch.channels_last`` (NHWC); about 25 % faster training
+            steps on this CPU (docs/posenfs.md), same function.
         init_cfg (dict, optional): MMEngine initialisation config.
     """
 
@@ -543,6 +546,7 @@ class PartFabricBackbone(BaseModule, SearchableMixin):
                  sampling: str = 'softmax', tau: float = 1.0,
                  arch_init_std: float = 1e-3,
                  derive_top_k: Optional[int] = None,
+                 channels_last: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.op_names = resolve_op_names(op_set)
@@ -631,6 +635,9 @@ class PartFabricBackbone(BaseModule, SearchableMixin):
                     cell_edges, num_hidden, input_weights=beta,
                     edge_weights=weights, affine=op_affine))
         self.out_channels = [self.fabric_channels[0]] * num_parts
+        self.channels_last = bool(channels_last)
+        if self.channels_last:  # 4D weights NHWC; α/β (2D) are unaffected
+            self.to(memory_format=torch.channels_last)
 
     # ------------------------------------------------------------ genotype
     def _check_genotype(self, genotype: Genotype) -> None:
@@ -767,6 +774,8 @@ class PartFabricBackbone(BaseModule, SearchableMixin):
         Returns:
             tuple[Tensor]: P part representations (B, 4C, H/4, W/4).
         """
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
         samples = self.sample_arch_weights()
         if self.fabric_backbone and self.backbone.is_supernet:
             alpha, active = samples['backbone_cell']
