@@ -1,5 +1,5 @@
-# The COCO config of td-vip_pnfs-mbv2-c16-p3-sync_1xb24-200e_coco-384x288.py at
-# 256x192 input (64x48 score maps, sigma 2, as MMPose's 256x192 COCO configs).
+# td-vip_pnfs-mbv2-c16-p3-sync_1xb24-200e_coco-384x288.py at 256x192
+# input (64x48 score maps, sigma 2, as MMPose's 256x192 COCO configs).
 _base_ = ['./td-vip_pnfs-mbv2-c16-p3-sync_1xb24-200e_coco-384x288.py']
 
 codec = dict(

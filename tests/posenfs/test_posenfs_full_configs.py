@@ -18,7 +18,8 @@ from mmpose.registry import MODELS
 import mmposenas  # noqa: F401
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs/posenfs/*_1xb24-200e_*.py')))
+CONFIGS = sorted(
+    glob.glob(osp.join(REPO, 'configs/posenfs/*_1xb24-200e_*.py')))
 
 
 def test_every_full_size_config_is_listed():
