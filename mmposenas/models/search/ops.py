@@ -229,6 +229,10 @@ OP_SETS: Dict[str, List[str]] = {
     # The same with the full (dense) dilated conv ``atrous_conv_3x3``.
     'posenfs_subnet_dense': ['zero', 'skip_connect', 'sep_conv_3x3',
                              'atrous_conv_3x3'],
+    # PoseNFS CNF backbone (Fabric-1/2/3) candidates: the subnetwork ops
+    # plus 3x3 max and average pooling, as the official backbone config.
+    'posenfs_backbone': ['zero', 'skip_connect', 'sep_conv_3x3',
+                         'dil_conv_3x3', 'max_pool_3x3', 'avg_pool_3x3'],
 }
 
 
