@@ -14,6 +14,8 @@ Mutation testing is slow and is never run in CI:
     make mutation PKG=mmposenas/codecs
     .venv/bin/python tools/mutation_report.py mmposenas/evaluation --max-children 1
     .venv/bin/python tools/mutation_report.py mmposenas/codecs --fresh  # no cache
+    .venv/bin/python tools/mutation_report.py mmposenas/parts --retest  # after
+        # adding tests: re-test only the mutants not killed so far
 
 Run it under the CPU lock on shared machines.
 """
@@ -102,8 +104,23 @@ def prepare(package: str) -> str:
     return run_dir
 
 
-def run(package: str, max_children: int, fresh: bool = False) -> dict:
-    """Run mutmut for ``package``; return its summary and wall time."""
+def not_killed(run_dir: str, env: dict) -> list:
+    """``mutmut results`` of a run directory: 'name: status' lines."""
+    results = subprocess.run([sys.executable, '-m', 'mutmut', 'results'],
+                             cwd=run_dir, env=env, check=True,
+                             capture_output=True, text=True)
+    return [line.strip() for line in results.stdout.splitlines()
+            if ':' in line]
+
+
+def run(package: str, max_children: int, fresh: bool = False,
+        retest: bool = False) -> dict:
+    """Run mutmut for ``package``; return its summary and wall time.
+
+    ``retest``: run again only the mutants not killed in the cached results
+    (surviving, timed-out, untested), e.g. after tests were added; the
+    killed ones keep their result (valid while tests are only added).
+    """
     run_dir = prepare(package)
     if fresh:  # forget cached results (e.g. after adding tests)
         shutil.rmtree(osp.join(run_dir, 'mutants'), ignore_errors=True)
@@ -111,9 +128,12 @@ def run(package: str, max_children: int, fresh: bool = False) -> dict:
                HYPOTHESIS_PROFILE=os.environ.get('HYPOTHESIS_PROFILE',
                                                  'mutation'))
     mutmut = [sys.executable, '-m', 'mutmut']
+    names = []
+    if retest and not fresh and osp.isdir(osp.join(run_dir, 'mutants')):
+        names = [line.split(':')[0] for line in not_killed(run_dir, env)]
     start = time.perf_counter()
     proc = subprocess.run([*mutmut, 'run', '--max-children',
-                           str(max_children)], cwd=run_dir, env=env,
+                           str(max_children), *names], cwd=run_dir, env=env,
                           capture_output=True, text=True)
     wall = time.perf_counter() - start
     log = osp.join(run_dir, 'mutmut-run.log')
@@ -126,10 +146,7 @@ def run(package: str, max_children: int, fresh: bool = False) -> dict:
                    check=True, capture_output=True)
     with open(osp.join(run_dir, 'mutants', 'mutmut-cicd-stats.json')) as f:
         stats = json.load(f)
-    results = subprocess.run([*mutmut, 'results'], cwd=run_dir, env=env,
-                             check=True, capture_output=True, text=True)
-    stats['not_killed'] = [line.strip() for line in
-                           results.stdout.splitlines() if ':' in line]
+    stats['not_killed'] = not_killed(run_dir, env)
     tested = stats['total'] - stats['skipped']
     stats['score'] = (100.0 * (stats['killed'] + stats['timeout']) / tested
                       if tested else 0.0)
@@ -145,13 +162,16 @@ def main(argv=None) -> None:
                         help='parallel mutant workers (default: 2)')
     parser.add_argument('--fresh', action='store_true',
                         help='discard cached results and test every mutant')
+    parser.add_argument('--retest', action='store_true',
+                        help='re-test only the mutants not killed so far')
     args = parser.parse_args(argv)
     rows = []
     for package in args.packages:
         package = package.rstrip('/')
         print(f'mutmut: {package} (tests: {" ".join(TESTS.get(package, []))})',
               flush=True)
-        rows.append((package, run(package, args.max_children, args.fresh)))
+        rows.append((package, run(package, args.max_children, args.fresh,
+                                      args.retest)))
     print(f'\n{"package":<28}{"mutants":>8}{"killed":>8}{"survived":>9}'
           f'{"no tests":>9}{"timeout":>8}{"other":>6}{"score":>8}'
           f'{"wall":>9}')

@@ -137,9 +137,10 @@ def test_image_to_camera_is_float64_for_float32_input():
     """float32 pixels are promoted before the back-projection: the result
     keeps float64 precision (mm at metres of depth)."""
     uvz = np.array([[1000.25, 200.75, 1.5]], dtype=np.float32)
-    out = image_to_camera(uvz, 5000.0, [1145.0, 1143.0], [512.0, 515.0])
+    # 1.5 + 4987.123 is not a float32 number: a float32 sum is 1e-4 off
+    out = image_to_camera(uvz, 4987.123, [1145.0, 1143.0], [512.0, 515.0])
     assert out.dtype == np.float64
-    z = 1.5 + 5000.0
+    z = 1.5 + 4987.123
     np.testing.assert_allclose(
         out[0], [(1000.25 - 512) * z / 1145, (200.75 - 515) * z / 1143, z],
         rtol=1e-14)
