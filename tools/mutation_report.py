@@ -27,6 +27,7 @@ import shutil
 import subprocess
 import sys
 import time
+from typing import Sequence
 
 try:
     import tomllib
@@ -72,15 +73,22 @@ def toml_value(value) -> str:
     raise TypeError(f'cannot write {value!r} as TOML')
 
 
-def prepare(package: str) -> str:
-    """Create/refresh ``mutants/<package>/`` and return its path."""
+def prepare(package: str, only: Sequence[str] = ()) -> str:
+    """Create/refresh ``mutants/<package>/`` and return its path.
+
+    ``only``: mutate just these modules of the package (paths relative to
+    the repository) instead of all of it.
+    """
     if package not in TESTS:
         sys.exit(f'error: unknown package {package!r}; expected one of '
                  f'{sorted(TESTS)}')
     with open(osp.join(REPO, 'pyproject.toml'), 'rb') as f:
         project = tomllib.load(f)
     settings = dict(project.get('tool', {}).get('mutmut', {}))
-    settings['only_mutate'] = [f'{package}/*']
+    outside = [f for f in only if not f.startswith(package + '/')]
+    if outside:
+        sys.exit(f'error: --only {outside} are not modules of {package}')
+    settings['only_mutate'] = list(only) or [f'{package}/*']
     settings['pytest_add_cli_args_test_selection'] = TESTS[package]
     pytest_ini = project.get('tool', {}).get('pytest', {}).get(
         'ini_options', {})
@@ -114,14 +122,14 @@ def not_killed(run_dir: str, env: dict) -> list:
 
 
 def run(package: str, max_children: int, fresh: bool = False,
-        retest: bool = False) -> dict:
+        retest: bool = False, only: Sequence[str] = ()) -> dict:
     """Run mutmut for ``package``; return its summary and wall time.
 
     ``retest``: run again only the mutants not killed in the cached results
     (surviving, timed-out, untested), e.g. after tests were added; the
     killed ones keep their result (valid while tests are only added).
     """
-    run_dir = prepare(package)
+    run_dir = prepare(package, only)
     if fresh:  # forget cached results (e.g. after adding tests)
         shutil.rmtree(osp.join(run_dir, 'mutants'), ignore_errors=True)
     env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1',
@@ -164,14 +172,19 @@ def main(argv=None) -> None:
                         help='discard cached results and test every mutant')
     parser.add_argument('--retest', action='store_true',
                         help='re-test only the mutants not killed so far')
+    parser.add_argument('--only', nargs='+', default=[], metavar='MODULE',
+                        help='mutate only these modules of the (single) '
+                        'package, e.g. mmposenas/engine/arch_gradients.py')
     args = parser.parse_args(argv)
+    if args.only and len(args.packages) != 1:
+        parser.error('--only needs exactly one package')
     rows = []
     for package in args.packages:
         package = package.rstrip('/')
         print(f'mutmut: {package} (tests: {" ".join(TESTS.get(package, []))})',
               flush=True)
         rows.append((package, run(package, args.max_children, args.fresh,
-                                      args.retest)))
+                                      args.retest, args.only)))
     print(f'\n{"package":<28}{"mutants":>8}{"killed":>8}{"survived":>9}'
           f'{"no tests":>9}{"timeout":>8}{"other":>6}{"score":>8}'
           f'{"wall":>9}')
