@@ -1,0 +1,119 @@
+"""Values of the mutual-information grouping helpers on hand-made data
+(mutants of ``mmposenas/parts/grouping.py`` the older tests let through,
+see docs/testing.md)."""
+import json
+import math
+
+import numpy as np
+import pytest
+
+from mmposenas.parts.grouping import (load_groups, mutual_information,
+                                      mutual_information_matrix,
+                                      resolve_groups, top_pair_share,
+                                      voxelize, write_json_atomic)
+
+
+def test_mutual_information_hand_values():
+    # a determines b: I = H = log 3
+    a = [0, 1, 2, 0, 1, 2]
+    assert mutual_information(a, a) == pytest.approx(math.log(3))
+    # independent, and a takes values above max(b) + 1: the joint code
+    # a * (max(b) + 1) + b must keep all four (a, b) pairs apart
+    assert mutual_information([0, 2, 0, 2], [1, 0, 0, 1]) == pytest.approx(
+        0.0, abs=1e-12)
+    # b = a mod 2 with a in {0..3}: I = H(b) = log 2
+    assert mutual_information([0, 1, 2, 3, 0, 1, 2, 3],
+                              [0, 1, 0, 1, 0, 1, 0, 1]) == pytest.approx(
+                                  math.log(2))
+
+
+def _voxels(seed=3, n=40, k=4, levels=5):
+    rng = np.random.default_rng(seed)
+    base = rng.integers(0, levels, size=n)
+    cols = [base, (base + rng.integers(0, 2, size=n)) % levels,
+            rng.integers(0, levels, size=n),
+            rng.integers(0, 2 * levels, size=n)]
+    return np.stack(cols[:k], axis=1)
+
+
+def test_mutual_information_matrix_equals_the_pairwise_estimates():
+    voxels = _voxels()
+    k = voxels.shape[1]
+    entropy = [mutual_information(voxels[:, a], voxels[:, a])
+               for a in range(k)]
+    plain = mutual_information_matrix(voxels, bias_correction='none')
+    np.testing.assert_allclose(np.diag(plain), entropy, rtol=1e-12)
+    for a in range(k):
+        for b in range(k):
+            if a != b:
+                assert plain[a, b] == pytest.approx(
+                    mutual_information(voxels[:, a], voxels[:, b]), abs=1e-12)
+    # shuffle correction: minus the MI against a permuted copy, the
+    # permutations drawn in pair order from default_rng(seed)
+    rng = np.random.default_rng(7)
+    expected = np.diag(entropy)
+    for a in range(k):
+        for b in range(a + 1, k):
+            shuffled = voxels[rng.permutation(len(voxels)), b]
+            value = plain[a, b] - mutual_information(voxels[:, a], shuffled)
+            expected[a, b] = expected[b, a] = max(value, 0.0)
+    corrected = mutual_information_matrix(voxels, 'shuffle', seed=7)
+    np.testing.assert_allclose(corrected, expected, atol=1e-12)
+    assert (corrected[0, 1] > 0) and not np.allclose(corrected, plain)
+
+
+def test_mutual_information_matrix_defaults_and_progress_bar():
+    voxels = _voxels(seed=5)
+    default = mutual_information_matrix(voxels)
+    # defaults: the shuffle correction with seed 0, reproducible
+    np.testing.assert_array_equal(
+        default, mutual_information_matrix(voxels, 'shuffle', seed=0))
+    np.testing.assert_array_equal(default, mutual_information_matrix(voxels))
+    assert not np.array_equal(
+        default, mutual_information_matrix(voxels, 'shuffle', seed=1))
+    # the progress bar changes nothing
+    np.testing.assert_array_equal(
+        default, mutual_information_matrix(voxels, progress=True))
+
+
+def test_voxelize_cells():
+    # max |coordinate| 1: default cube edge 2 (+1e-6), 64 bins per axis
+    joints = np.array([[[0.0, 0.0, 0.0], [0.6, -0.6, 1.0]]])
+    idx = voxelize(joints)
+    assert idx.dtype == np.int64
+    # 0 -> cell 32; 0.6 -> floor(0.8 * 64) = 51; -0.6 -> 12; 1.0 -> 63
+    assert idx.tolist() == [[(32 * 64 + 32) * 64 + 32,
+                             (51 * 64 + 12) * 64 + 63]]
+    # explicit cube: a joint outside it is clipped to the border cells
+    out = voxelize(np.array([[[-2.0, 2.0, 0.1]]]), bins=4, cube_size=1.0)
+    assert out.tolist() == [[(0 * 4 + 3) * 4 + 2]]
+    assert voxelize(np.array([[[0.1, 0.1, 0.1]]]), bins=4,
+                    cube_size=0.5).tolist() == [[(2 * 4 + 2) * 4 + 2]]
+    with pytest.raises(ValueError, match='cube_size'):
+        voxelize(joints, cube_size=0)
+    with pytest.raises(ValueError, match=r'\(N, K, 3\)'):
+        voxelize(np.zeros((2, 3, 2)))
+
+
+def test_top_pair_share_counts_the_strongest_pairs():
+    mi = np.array([[0, 5, 1], [5, 0, 2], [1, 2, 0]], dtype=float)
+    assert top_pair_share(mi, [(1, 0)], num_top=1) == 1.0
+    assert top_pair_share(mi, [(0, 2)], num_top=1) == 0.0
+    assert top_pair_share(mi, [(2, 1), (0, 2)], num_top=2) == 0.5
+    assert top_pair_share(mi, [(0, 1), (1, 2)]) == 1.0
+
+
+def test_group_files_are_read_and_checked(tmp_path):
+    path = tmp_path / 'groups.json'
+    write_json_atomic(dict(groups=[[2, 0], [1, 3]], num_joints=4), str(path))
+    text = path.read_text()
+    assert text.startswith('{\n  "groups": [\n') and text.endswith('}\n')
+    assert load_groups(str(path)) == [[2, 0], [1, 3]]
+    assert resolve_groups(str(path), 4) == [[2, 0], [1, 3]]
+    assert resolve_groups(path, 4) == [[2, 0], [1, 3]]  # os.PathLike
+    with pytest.raises(ValueError, match='expected 5'):
+        resolve_groups(str(path), 5)
+    no_groups = tmp_path / 'no_groups.json'
+    no_groups.write_text(json.dumps(dict(num_joints=4)))
+    with pytest.raises(ValueError, match='no "groups"'):
+        load_groups(str(no_groups))
