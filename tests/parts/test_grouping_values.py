@@ -117,3 +117,25 @@ def test_group_files_are_read_and_checked(tmp_path):
     no_groups.write_text(json.dumps(dict(num_joints=4)))
     with pytest.raises(ValueError, match='no "groups"'):
         load_groups(str(no_groups))
+
+
+def test_distance_affinity_hand_values():
+    """Normalised information distance d = 1 - I / sqrt(H_i H_j), clipped
+    to [0, 1], then exp(-gamma d^2 / (2 delta^2))."""
+    from mmposenas.parts.grouping import affinity_from_mutual_information
+    # h = (2, 1, 3): I_01 / 2 = 0.5, I_02 / 6 > 1 -> 1, I_12 < 0 -> 0
+    mi = np.array([[4.0, 1.0, 7.0], [1.0, 1.0, -0.2], [7.0, -0.2, 9.0]])
+    d = np.array([[0, 0.5, 0], [0.5, 0, 1], [0, 1, 0]])
+    np.testing.assert_allclose(affinity_from_mutual_information(mi),
+                               np.exp(-d**2 / (2 * 0.5**2)), rtol=1e-12)
+    np.testing.assert_allclose(
+        affinity_from_mutual_information(mi, gamma=3.0, delta=2.0),
+        np.exp(-3.0 * d**2 / 8.0), rtol=1e-12)
+    # entropies below 1 nat: h = (0.5, 0.4), d = 1 - 0.1 / 0.2
+    small = np.array([[0.25, 0.1], [0.1, 0.16]])
+    np.testing.assert_allclose(
+        affinity_from_mutual_information(small)[0, 1], np.exp(-2 * 0.25))
+    # a joint with zero entropy is at distance 1 from the others, not NaN
+    zero = np.array([[0.0, 0.0], [0.0, 1.0]])
+    np.testing.assert_allclose(affinity_from_mutual_information(zero),
+                               [[1, np.exp(-2)], [np.exp(-2), 1]])
