@@ -89,3 +89,85 @@ def test_flip_test_needs_a_list_of_two_feature_sets():
     for bad in ((feats, feats), [feats, feats, feats]):
         with pytest.raises(ValueError, match=r'\[orig, flipped\]'):
             head.predict(bad, [sample], test_cfg=dict(flip_test=True))
+
+
+def _volumetric(**kwargs):
+    cfg = dict(type='VolumetricIntegralHead', in_channels=3 * 2,
+               num_keypoints=3, depth_bins=2)
+    cfg.update(kwargs)
+    return MODELS.build(cfg)
+
+
+def test_volumetric_head_sizes_and_layers():
+    one = _volumetric(in_channels=1, num_keypoints=1, depth_bins=1)
+    assert one.in_channels == 1
+    assert one(torch.zeros(1, 1, 2, 2)).tolist() == [[[0.5, 0.5, 0.5]]]
+    for k, d in ((0, 2), (2, 0)):
+        with pytest.raises(ValueError, match='must be positive'):
+            _volumetric(num_keypoints=k, depth_bins=d)
+    # three deconvs of different widths, default kernel 4: the final conv
+    # reads the last one; final_layer={} is a 1x1 conv
+    head = _volumetric(in_channels=5, deconv_out_channels=(7, 6, 4),
+                       final_layer={})
+    convs = [m for m in head.deconv_layers
+             if isinstance(m, torch.nn.ConvTranspose2d)]
+    assert [c.kernel_size for c in convs] == [(4, 4)] * 3
+    assert head.final_layer.in_channels == 4
+    assert head.final_layer.kernel_size == (1, 1)
+    assert head((torch.zeros(1, 5, 2, 3), )).shape == (1, 3, 3)
+    assert head.volumes(torch.zeros(1, 5, 2, 3)).shape == (1, 3, 2, 16, 24)
+
+
+def test_volumetric_head_init_cfg_and_beta():
+    head = _volumetric(in_channels=4, final_layer=dict(kernel_size=1),
+                       init_cfg=dict(type='Constant', layer='Conv2d',
+                                     val=0.25, bias=0.))
+    head.init_weights()
+    assert torch.all(head.final_layer.weight == 0.25)
+    torch.manual_seed(0)
+    feats = torch.randn(2, 6, 3, 4)
+    sharp = _volumetric(beta=3.0)
+    vol = feats.reshape(2, 3, 2, 3, 4)
+    from mmposenas.models.utils import soft_argmax_3d
+    expected = soft_argmax_3d(vol, beta=3.0)
+    # a bare tensor is the last feature map too
+    torch.testing.assert_close(sharp(feats), expected)
+    torch.testing.assert_close(sharp((feats, )), expected)
+    assert not torch.allclose(expected, soft_argmax_3d(vol))
+    # intermediate maps use the same beta
+    aux_feats = torch.randn(2, 6, 2, 2)
+    labels = torch.rand(2, 3, 3)
+    samples = []
+    for lbl in labels:
+        s = PoseDataSample()
+        s.gt_instance_labels = InstanceData(
+            keypoint_labels=lbl[None], keypoint_weights=torch.ones(1, 3),
+            keypoint_depth_weights=torch.ones(1, 3))
+        samples.append(s)
+    sharp_aux = _volumetric(beta=3.0, intermediate_weights=[2.0])
+    losses = sharp_aux.loss((aux_feats, feats), samples)
+    aux = soft_argmax_3d(aux_feats.reshape(2, 3, 2, 2, 2), beta=3.0)
+    torch.testing.assert_close(losses['loss_kpt_aux0'],
+                               2.0 * (aux - labels).abs().mean())
+    with pytest.raises(ValueError, match='returned 0 intermediate'):
+        sharp_aux.loss(feats, samples)
+
+
+def test_volumetric_head_acc_pose_is_pck_at_0_05_of_visible_joints():
+    """Sharp peaks put joints at voxel centres: joint 0 on its label, joint
+    1 0.25 off in x, joint 2 far off but with weight 0."""
+    head = _volumetric(depth_bins=1, in_channels=3)
+    feats = torch.full((1, 3, 4, 4), -50.0)
+    feats[0, 0, 1, 2] = 50.0  # centre (2.5 / 4, 1.5 / 4)
+    feats[0, 1, 0, 0] = 50.0  # centre (0.125, 0.125)
+    feats[0, 2, 3, 3] = 50.0
+    s = PoseDataSample()
+    s.gt_instance_labels = InstanceData(
+        keypoint_labels=torch.tensor([[[0.625, 0.375, 0.5],
+                                       [0.375, 0.125, 0.5],
+                                       [0.0, 0.0, 0.5]]]),
+        keypoint_weights=torch.tensor([[1.0, 1.0, 0.0]]))
+    losses = head.loss((feats, ), [s])
+    assert losses['acc_pose'].item() == pytest.approx(0.5)
+    # L1 over x, y of the two weighted joints (no depth weights: z is 0)
+    assert losses['loss_kpt'].item() == pytest.approx(0.25 / 9, abs=1e-6)
