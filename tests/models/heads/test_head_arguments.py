@@ -116,6 +116,10 @@ def test_volumetric_head_sizes_and_layers():
     assert head.final_layer.kernel_size == (1, 1)
     assert head((torch.zeros(1, 5, 2, 3), )).shape == (1, 3, 3)
     assert head.volumes(torch.zeros(1, 5, 2, 3)).shape == (1, 3, 2, 16, 24)
+    # kernels 3 and 2 also double the size exactly (padding, output padding)
+    odd = _volumetric(in_channels=5, deconv_out_channels=(4, 4),
+                      deconv_kernel_sizes=(3, 2), final_layer={})
+    assert odd.volumes(torch.zeros(1, 5, 3, 5)).shape == (1, 3, 2, 12, 20)
 
 
 def test_volumetric_head_init_cfg_and_beta():
