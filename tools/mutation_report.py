@@ -54,8 +54,15 @@ TESTS = {
         'tests/models/heads', 'tests/models/utils',
         'tests/properties/test_soft_argmax_properties.py'
     ],
+    # not tests/engine/test_distributed_search.py, test_exact_resume.py and
+    # the two tests below: they run the tools in subprocesses
     'mmposenas/engine': [
-        'tests/engine', 'tests/models/search/test_collapse_remedies.py'
+        'tests/engine/hooks', 'tests/engine/test_arch_gradients.py',
+        'tests/models/search/test_collapse_remedies.py', '--deselect',
+        'tests/engine/hooks/test_arch_optimizer_hook.py::'
+        'test_train_script_writes_genotype_and_resume_restores_state',
+        '--deselect', 'tests/engine/hooks/test_divergence_guard_hook.py::'
+        'test_derive_refuses_a_nan_checkpoint'
     ],
 }
 #: Linked into each run directory (mutmut copies what it needs from there).
@@ -75,7 +82,8 @@ def toml_value(value) -> str:
     raise TypeError(f'cannot write {value!r} as TOML')
 
 
-def prepare(package: str, only: Sequence[str] = ()) -> str:
+def prepare(package: str, only: Sequence[str] = (),
+            tests: Sequence[str] = ()) -> str:
     """Create/refresh ``mutants/<package>/`` and return its path.
 
     ``only``: mutate just these modules of the package (paths relative to
@@ -91,7 +99,8 @@ def prepare(package: str, only: Sequence[str] = ()) -> str:
     if outside:
         sys.exit(f'error: --only {outside} are not modules of {package}')
     settings['only_mutate'] = list(only) or [f'{package}/*']
-    settings['pytest_add_cli_args_test_selection'] = TESTS[package]
+    settings['pytest_add_cli_args_test_selection'] = (list(tests) or
+                                                      TESTS[package])
     pytest_ini = project.get('tool', {}).get('pytest', {}).get(
         'ini_options', {})
     run_dir = osp.join(REPO, 'mutants', package.replace('/', '.'))
@@ -124,17 +133,24 @@ def not_killed(run_dir: str, env: dict) -> list:
 
 
 def run(package: str, max_children: int, fresh: bool = False,
-        retest: bool = False, only: Sequence[str] = ()) -> dict:
+        retest: bool = False, only: Sequence[str] = (),
+        tests: Sequence[str] = ()) -> dict:
     """Run mutmut for ``package``; return its summary and wall time.
 
     ``retest``: run again only the mutants not killed in the cached results
     (surviving, timed-out, untested), e.g. after tests were added; the
     killed ones keep their result (valid while tests are only added).
     """
-    run_dir = prepare(package, only)
+    run_dir = prepare(package, only, tests)
     if fresh:  # forget cached results (e.g. after adding tests)
         shutil.rmtree(osp.join(run_dir, 'mutants'), ignore_errors=True)
+    # PYTEST_DEBUG_TEMPROOT: pytest keeps only the 3 newest tmp_path roots
+    # per user; other pytest sessions on the machine deleted the ones of a
+    # long mutmut run while its tests used them
+    tmp_root = osp.join(run_dir, 'pytest-tmp')
+    os.makedirs(tmp_root, exist_ok=True)
     env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1',
+               PYTEST_DEBUG_TEMPROOT=tmp_root,
                HYPOTHESIS_PROFILE=os.environ.get('HYPOTHESIS_PROFILE',
                                                  'mutation'))
     mutmut = [sys.executable, '-m', 'mutmut']
@@ -177,16 +193,21 @@ def main(argv=None) -> None:
     parser.add_argument('--only', nargs='+', default=[], metavar='MODULE',
                         help='mutate only these modules of the (single) '
                         'package, e.g. mmposenas/engine/arch_gradients.py')
+    parser.add_argument('--tests', nargs='+', default=[], metavar='ARG',
+                        help='pytest selection replacing TESTS[package] '
+                        '(for an --only run: the tests of those modules)')
     args = parser.parse_args(argv)
-    if args.only and len(args.packages) != 1:
-        parser.error('--only needs exactly one package')
+    if (args.only or args.tests) and len(args.packages) != 1:
+        parser.error('--only / --tests need exactly one package')
     rows = []
     for package in args.packages:
         package = package.rstrip('/')
-        print(f'mutmut: {package} (tests: {" ".join(TESTS.get(package, []))})',
+        print(f'mutmut: {package} (tests: '
+              f'{" ".join(args.tests or TESTS.get(package, []))})',
               flush=True)
         rows.append((package, run(package, args.max_children, args.fresh,
-                                      args.retest, args.only)))
+                                      args.retest, args.only,
+                                      args.tests)))
     print(f'\n{"package":<28}{"mutants":>8}{"killed":>8}{"survived":>9}'
           f'{"no tests":>9}{"timeout":>8}{"other":>6}{"score":>8}'
           f'{"wall":>9}')
