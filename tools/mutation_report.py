@@ -42,8 +42,17 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TESTS = {
     'mmposenas/codecs': ['tests/codecs'],
     'mmposenas/evaluation': ['tests/evaluation'],
-    'mmposenas/parts': ['tests/parts', 'tests/properties/'
-                        'test_groups_properties.py'],
+    # without the group_parts.py runs (tool CLI tests) and the proxy-figure
+    # KSG test: seconds each for every mutant of the grouping code
+    'mmposenas/parts': [
+        'tests/parts', 'tests/properties/test_groups_properties.py',
+        '--ignore', 'tests/parts/test_group_parts_order.py', '--deselect',
+        'tests/parts/test_grouping.py::test_group_parts_cli_on_the_h36m_sample',
+        '--deselect', 'tests/parts/test_grouping.py::'
+        'test_proxy_figures_bones_dominate_ksg_mi_and_groups_are_stable',
+        '--deselect', 'tests/parts/test_grouping.py::'
+        'test_group_parts_drops_repeated_views_of_a_pose'
+    ],
     'mmposenas/models/search': [
         'tests/models/search', 'tests/properties/test_ops_reference.py',
         'tests/properties/test_genotype_properties.py',
