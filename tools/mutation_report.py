@@ -202,9 +202,11 @@ def main(argv=None) -> None:
     parser.add_argument('--only', nargs='+', default=[], metavar='MODULE',
                         help='mutate only these modules of the (single) '
                         'package, e.g. mmposenas/engine/arch_gradients.py')
-    parser.add_argument('--tests', nargs='+', default=[], metavar='ARG',
+    parser.add_argument('--tests', nargs=argparse.REMAINDER, default=[],
+                        metavar='ARG',
                         help='pytest selection replacing TESTS[package] '
-                        '(for an --only run: the tests of those modules)')
+                        '(for an --only run: the tests of those modules); '
+                        'must come last, takes every argument after it')
     args = parser.parse_args(argv)
     if (args.only or args.tests) and len(args.packages) != 1:
         parser.error('--only / --tests need exactly one package')
