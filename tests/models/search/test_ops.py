@@ -48,3 +48,30 @@ def test_op_sets_resolve_and_reject_bad_names():
         resolve_op_names(['conv_3x3', 'conv_3x3'])
     with pytest.raises(ValueError, match='stride'):
         build_op('conv_3x3', 3, 3, 3)
+
+
+@pytest.mark.parametrize('affine', [False, True])
+@pytest.mark.parametrize('name,stride,c_in,c_out', [
+    ('skip_connect', 2, 4, 4), ('skip_connect', 1, 2, 4),
+    ('conv_7x1_1x7', 1, 4, 4), ('conv_1x1', 1, 4, 4), ('avg_pool_3x3', 1, 2, 4),
+    ('sep_conv_3x3', 2, 4, 4), ('dil_conv_3x3', 1, 4, 4)])
+def test_affine_reaches_every_batch_norm(name, stride, c_in, c_out, affine):
+    """DARTS search builds its candidates without BN affine parameters."""
+    op = build_op(name, c_in, c_out, stride, affine)
+    bns = [m for m in op.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    assert bns and all(bn.affine is affine for bn in bns)
+    assert all(m.bias is None for m in op.modules()
+               if isinstance(m, torch.nn.Conv2d))  # BN follows every conv
+
+
+def test_mixed_op_repr_and_channel_shuffle_over_rows():
+    from mmposenas.models.search import MixedOp
+    from mmposenas.models.search.mixed import channel_shuffle
+    assert 'partial_channels=2' in repr(
+        MixedOp(['skip_connect'], 4, 4, partial_channels=2))
+    assert 'partial_channels' not in repr(MixedOp(['skip_connect'], 4, 4))
+    # two rows: the shuffle moves channels, never rows
+    x = torch.arange(12.).view(1, 6, 2, 1)
+    out = channel_shuffle(x, 2)
+    assert out[0, :, :, 0].tolist() == [[0, 1], [6, 7], [2, 3], [8, 9],
+                                        [4, 5], [10, 11]]
