@@ -139,3 +139,45 @@ def test_distance_affinity_hand_values():
     zero = np.array([[0.0, 0.0], [0.0, 1.0]])
     np.testing.assert_allclose(affinity_from_mutual_information(zero),
                                [[1, np.exp(-2)], [np.exp(-2), 1]])
+
+
+def _ksg_expected(joints, k=5, jitter=1e-10, seed=0):
+    """Pairwise KSG of the seeded, jittered positions (the documented
+    recipe), built from the public pairwise estimator."""
+    from mmposenas.parts.grouping import ksg_mutual_information
+    scale = joints.std()
+    noisy = joints + np.random.default_rng(seed).normal(
+        0, jitter * scale, size=joints.shape)
+    n = joints.shape[1]
+    out = np.zeros((n, n))
+    for a in range(n):
+        for b in range(a + 1, n):
+            if joints[:, a].std(0).max() > 0 and joints[:, b].std(0).max() > 0:
+                out[a, b] = out[b, a] = max(
+                    ksg_mutual_information(noisy[:, a], noisy[:, b], k=k), 0)
+    return out
+
+
+def test_ksg_matrix_is_the_pairwise_estimate_of_the_jittered_joints():
+    from mmposenas.parts.grouping import ksg_mutual_information_matrix
+    rng = np.random.default_rng(11)
+    base = rng.normal(0, 1, size=(30, 1, 3))
+    joints = np.concatenate([
+        np.zeros((30, 1, 3)),                       # constant pelvis
+        base,                                        # a joint
+        base + 0.3 * rng.normal(size=(30, 1, 3)),    # its dependent child
+        rng.normal(0, 1, size=(30, 1, 3))], axis=1)  # independent
+    joints = np.concatenate([joints, joints[:8]])    # repeated poses (ties)
+    mi = ksg_mutual_information_matrix(joints)
+    np.testing.assert_allclose(mi, _ksg_expected(joints), atol=1e-12)
+    assert (mi[0] == 0).all() and mi[1, 2] > 0.5
+    assert 0 < mi[1, 3] < 0.5 or mi[1, 3] == 0  # clipped at 0, not at 1
+    np.testing.assert_allclose(
+        ksg_mutual_information_matrix(joints, k=3),
+        _ksg_expected(joints, k=3), atol=1e-12)
+    np.testing.assert_array_equal(
+        ksg_mutual_information_matrix(joints, progress=True), mi)
+    np.testing.assert_array_equal(
+        ksg_mutual_information_matrix(np.zeros((5, 3, 3))), np.zeros((3, 3)))
+    with pytest.raises(ValueError, match=r'\(N, K, 3\)'):
+        ksg_mutual_information_matrix(np.zeros((5, 3, 2)))
