@@ -181,3 +181,58 @@ def test_ksg_matrix_is_the_pairwise_estimate_of_the_jittered_joints():
         ksg_mutual_information_matrix(np.zeros((5, 3, 3))), np.zeros((3, 3)))
     with pytest.raises(ValueError, match=r'\(N, K, 3\)'):
         ksg_mutual_information_matrix(np.zeros((5, 3, 2)))
+
+
+def _two_parts(n=200, seed=4):
+    """Pelvis (constant 0), a small-amplitude part (1, 2) and a large one
+    (3, 4): the pelvis is nearest, on average, to the small part."""
+    rng = np.random.default_rng(seed)
+    joints = np.zeros((n, 5, 3))
+    small = rng.normal(0, 10, size=(n, 3))
+    large = rng.normal(0, 400, size=(n, 3))
+    joints[:, 1] = small + [20, 0, 0] + rng.normal(0, 1, size=(n, 3))
+    joints[:, 2] = small + [0, 20, 0] + rng.normal(0, 1, size=(n, 3))
+    joints[:, 3] = large + [500, 0, 0] + rng.normal(0, 20, size=(n, 3))
+    joints[:, 4] = large + [0, 500, 0] + rng.normal(0, 20, size=(n, 3))
+    return joints
+
+
+def test_mutual_information_groups_outputs_are_the_documented_pieces():
+    from mmposenas.parts.grouping import (affinity_from_mutual_information,
+                                          ksg_mutual_information_matrix,
+                                          mutual_information_groups)
+    joints = _two_parts()
+    res = mutual_information_groups(joints, 2, k=4, seed=2)
+    assert res['groups'] == [[0, 1, 2], [3, 4]]  # pelvis joins its nearest
+    mi = ksg_mutual_information_matrix(joints, k=4, seed=2)
+    np.testing.assert_array_equal(res['mutual_information'], mi)
+    assert res['affinity_mode'] == 'scaled' and res['cube_size'] is None
+    np.testing.assert_array_equal(
+        res['affinity'], affinity_from_mutual_information(mi, mode='scaled'))
+    # binned estimator: default cube, distance affinity, options passed on
+    res = mutual_information_groups(joints, 2, estimator='binned', bins=6,
+                                    gamma=2.0, delta=0.7, seed=3,
+                                    bias_correction='none')
+    cube = 2 * float(np.abs(joints).max()) * (1 + 1e-6)
+    assert res['cube_size'] == cube and res['affinity_mode'] == 'distance'
+    mi = mutual_information_matrix(voxelize(joints, bins=6, cube_size=cube),
+                                   bias_correction='none', seed=3)
+    np.testing.assert_array_equal(res['mutual_information'], mi)
+    np.testing.assert_array_equal(
+        res['affinity'],
+        affinity_from_mutual_information(mi, gamma=2.0, delta=0.7))
+    assert sorted(j for g in res['groups'] for j in g) == list(range(5))
+    # explicit cube and affinity mode
+    res = mutual_information_groups(joints, 2, estimator='binned', bins=4,
+                                    cube_size=3000.0,
+                                    affinity_mode='literal')
+    assert res['cube_size'] == 3000.0 and res['affinity_mode'] == 'literal'
+    np.testing.assert_array_equal(
+        res['mutual_information'],
+        mutual_information_matrix(voxelize(joints, 4, 3000.0)))
+    with pytest.raises(ValueError, match='estimator'):
+        mutual_information_groups(joints, 2, estimator='kde')
+    with pytest.raises(ValueError, match=r'\(N, K, 3\)'):
+        mutual_information_groups(joints[..., :2], 2)
+    with pytest.raises(ValueError, match='only 4 joints vary'):
+        mutual_information_groups(joints, 5)
