@@ -75,3 +75,15 @@ def test_mixed_op_repr_and_channel_shuffle_over_rows():
     out = channel_shuffle(x, 2)
     assert out[0, :, :, 0].tolist() == [[0, 1], [6, 7], [2, 3], [8, 9],
                                         [4, 5], [10, 11]]
+
+
+def test_only_zero_selected_gives_zeros_of_the_output_shape():
+    from mmposenas.models.search import MixedOp
+    from mmposenas.models.search.ops import FactorizedReduce
+    assert FactorizedReduce(4, 4).bn.affine  # affine by default
+    op = MixedOp(['zero', 'skip_connect'], 4, 6, stride=2)
+    w = torch.tensor([0.7, 0.3], requires_grad=True)
+    out = op(torch.randn(2, 4, 5, 5), w, active=[True, False])
+    assert out.shape == (2, 6, 3, 3) and not out.any()
+    out.sum().backward()  # the graph reaches the weights
+    assert w.grad is not None
