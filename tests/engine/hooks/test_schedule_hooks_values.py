@@ -77,12 +77,30 @@ def test_auxiliary_skip_cosine_to_zero_and_reset(tmp_path):
     model, runner = _run(
         tmp_path, dict(type='AuxiliarySkipHook', beta_start=2.0,
                        schedule='cosine'),
-        by_epoch=True, max_epochs=3)
+        by_epoch=True, max_epochs=4)
+    # half cosine over progress 0, 1/3, 2/3, 1 (linear would give 4/3, 2/3)
     assert [s[2] for s in model.seen] == pytest.approx(
-        [2.0, 2.0, 1.0, 1.0, 0.0, 0.0], abs=1e-12)
+        [2.0, 2.0, 1.5, 1.5, 0.5, 0.5, 0.0, 0.0], abs=1e-12)
     assert runner.message_hub.get_scalar(
         'train/aux_skip').current() == pytest.approx(0.0, abs=1e-12)
     assert model.mixed.aux_skip == 0.0
+
+
+def test_cosine_smoothing_and_the_defaults(tmp_path):
+    model, _ = _run(
+        tmp_path, dict(type='ArchSmoothingHook', epsilon_start=0.1,
+                       epsilon_end=0.5, schedule='cosine'),
+        by_epoch=True, max_epochs=4)
+    assert [s[1] for s in model.seen][::2] == pytest.approx(
+        [0.1, 0.2, 0.4, 0.5])
+    from mmpose.registry import HOOKS
+    smoothing = HOOKS.build(dict(type='ArchSmoothingHook'))
+    assert (smoothing.epsilon_start, smoothing.epsilon_end,
+            smoothing.schedule, smoothing.by_epoch) == (0.03, 0.3, 'linear',
+                                                        True)
+    skip = HOOKS.build(dict(type='AuxiliarySkipHook'))
+    assert (skip.beta_start, skip.schedule, skip.by_epoch) == (1.0, 'linear',
+                                                              True)
 
 
 def test_a_single_epoch_run_stays_at_the_start_value(tmp_path):
