@@ -87,3 +87,28 @@ def test_only_zero_selected_gives_zeros_of_the_output_shape():
     assert out.shape == (2, 6, 3, 3) and not out.any()
     out.sum().backward()  # the graph reaches the weights
     assert w.grad is not None
+
+
+def test_defaults_of_the_op_builders_and_mixed_op():
+    from mmposenas.models.search import MixedOp
+    from mmposenas.models.search.ops import DilConv, ReLUConvBN, SepConv
+
+    def affine(module):
+        return {m.affine for m in module.modules()
+                if isinstance(m, torch.nn.BatchNorm2d)}
+
+    x = torch.randn(1, 4, 6, 6)
+    op = build_op('conv_3x3', 4, 4)  # stride 1, affine BN by default
+    assert op(x).shape == (1, 4, 6, 6) and affine(op) == {True}
+    for module in (ReLUConvBN(4, 4, 1, 1, 0), DilConv(4, 4, 3, 1, 2, 2),
+                   SepConv(4, 4, 3, 1, 1)):
+        assert affine(module) == {True}
+    dil = DilConv(4, 6, 3, 1, 2, 2)
+    assert [c.groups for c in dil.modules()
+            if isinstance(c, torch.nn.Conv2d)] == [4, 1]  # depthwise first
+    mixed = MixedOp(['conv_3x3', 'skip_connect'], 4, 4)
+    assert mixed(x, torch.tensor([0.5, 0.5])).shape == (1, 4, 6, 6)
+    assert affine(mixed) == {False}  # DARTS search: no BN affine
+    assert affine(MixedOp(['conv_3x3'], 4, 4, affine=True)) == {True}
+    with pytest.raises(ValueError, match='partial_channels'):
+        MixedOp(['conv_3x3'], 4, 6, partial_channels=2)
