@@ -112,3 +112,13 @@ def test_defaults_of_the_op_builders_and_mixed_op():
     assert affine(MixedOp(['conv_3x3'], 4, 4, affine=True)) == {True}
     with pytest.raises(ValueError, match='partial_channels'):
         MixedOp(['conv_3x3'], 4, 6, partial_channels=2)
+
+
+@pytest.mark.parametrize('name', sorted(OPS))
+def test_no_candidate_changes_its_input(name):
+    """The candidates of an edge share its input node: an in-place ReLU in
+    one of them would change what the others see."""
+    x = torch.randn(1, 4, 6, 6)
+    before = x.clone()
+    build_op(name, 4, 4, 1)(x)
+    assert torch.equal(x, before)
