@@ -62,7 +62,7 @@ def test_mutual_information_matrix_equals_the_pairwise_estimates():
     assert (corrected[0, 1] > 0) and not np.allclose(corrected, plain)
 
 
-def test_mutual_information_matrix_defaults_and_progress_bar():
+def test_mutual_information_matrix_defaults():
     voxels = _voxels(seed=5)
     default = mutual_information_matrix(voxels)
     # defaults: the shuffle correction with seed 0, reproducible
@@ -71,9 +71,6 @@ def test_mutual_information_matrix_defaults_and_progress_bar():
     np.testing.assert_array_equal(default, mutual_information_matrix(voxels))
     assert not np.array_equal(
         default, mutual_information_matrix(voxels, 'shuffle', seed=1))
-    # the progress bar changes nothing
-    np.testing.assert_array_equal(
-        default, mutual_information_matrix(voxels, progress=True))
 
 
 def test_voxelize_cells():
@@ -175,8 +172,6 @@ def test_ksg_matrix_is_the_pairwise_estimate_of_the_jittered_joints():
     np.testing.assert_allclose(
         ksg_mutual_information_matrix(joints, k=3),
         _ksg_expected(joints, k=3), atol=1e-12)
-    np.testing.assert_array_equal(
-        ksg_mutual_information_matrix(joints, progress=True), mi)
     np.testing.assert_array_equal(
         ksg_mutual_information_matrix(np.zeros((5, 3, 3))), np.zeros((3, 3)))
     with pytest.raises(ValueError, match=r'\(N, K, 3\)'):
