@@ -51,11 +51,3 @@ def tool_env():
     env = dict(os.environ)
     env.setdefault('OMP_NUM_THREADS', '1')
     return env
-
-
-# No tqdm monitor thread in tests: mutmut forks a mutant worker from the
-# process that ran the tests, and a worker forked while the monitor thread
-# held tqdm's lock waited forever on it (docs/testing.md, mutation testing).
-import tqdm  # noqa: E402
-
-tqdm.tqdm.monitor_interval = 0
