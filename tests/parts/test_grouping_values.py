@@ -231,3 +231,45 @@ def test_mutual_information_groups_outputs_are_the_documented_pieces():
         mutual_information_groups(joints[..., :2], 2)
     with pytest.raises(ValueError, match='only 4 joints vary'):
         mutual_information_groups(joints, 5)
+
+
+def test_spectral_groups_edge_counts_and_scaled_affinity_edges():
+    from mmposenas.parts.grouping import (affinity_from_mutual_information,
+                                          spectral_groups)
+    aff = np.array([[1.0, 0.9, 0.1], [0.9, 1.0, 0.1], [0.1, 0.1, 1.0]])
+    assert spectral_groups(aff, 1) == [[0, 1, 2]]
+    assert spectral_groups(aff, 3) == [[0], [1], [2]]
+    for bad in (0, 4):
+        with pytest.raises(ValueError, match='num_groups'):
+            spectral_groups(aff, bad)
+    # 'scaled': the largest off-diagonal MI (here below 1 nat) maps to 0
+    mi = np.array([[0.0, 0.5, 0.25], [0.5, 0.0, 0.0], [0.25, 0.0, 0.0]])
+    d = np.array([[0, 0, 0.5], [0, 0, 1], [0.5, 1, 0]])
+    np.testing.assert_allclose(
+        affinity_from_mutual_information(mi, mode='scaled'),
+        np.exp(-d**2 / 0.5))
+    # all MI zero: every pair at distance 1, not NaN
+    np.testing.assert_allclose(
+        affinity_from_mutual_information(np.zeros((2, 2)), mode='scaled'),
+        [[1, np.exp(-2)], [np.exp(-2), 1]])
+
+
+def test_ksg_and_grouping_defaults():
+    from mmposenas.parts.grouping import (ksg_mutual_information,
+                                          ksg_mutual_information_matrix,
+                                          mutual_information_groups)
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(60, 1))
+    y = x + 0.5 * rng.normal(size=(60, 1))
+    assert ksg_mutual_information(x, y) == ksg_mutual_information(x, y, k=5)
+    assert ksg_mutual_information(x, y) != ksg_mutual_information(x, y, k=6)
+    assert np.isfinite(ksg_mutual_information(x, y, k=1))  # k = 1 is valid
+    joints = _two_parts(n=120)
+    res = mutual_information_groups(joints, 2)  # KSG with k = 5
+    np.testing.assert_array_equal(res['mutual_information'],
+                                  ksg_mutual_information_matrix(joints, k=5))
+    res = mutual_information_groups(joints, 2, estimator='binned', seed=4)
+    cube = 2 * float(np.abs(joints).max()) * (1 + 1e-6)
+    np.testing.assert_array_equal(  # 64 bins, shuffle with the given seed
+        res['mutual_information'],
+        mutual_information_matrix(voxelize(joints, 64, cube), seed=4))
