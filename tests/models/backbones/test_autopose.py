@@ -108,12 +108,18 @@ def test_gumbel_hard_samples_are_one_hot_and_run_one_op_per_edge():
         assert [sum(r) for r in active] == [1] * w.shape[0]
     calls = []
     cell = net.layers[0].branches['0'].individual[0].cell
-    for edge in cell.edges:
-        for op in edge.ops.values():
-            op.register_forward_hook(lambda *a: calls.append(1))
+    for k, edge in enumerate(cell.edges):
+        for name, op in edge.ops.items():
+            # every layer of the candidate: the shared ReLU means the op's
+            # own forward may not be the entry point
+            for sub in op.modules():
+                sub.register_forward_hook(
+                    lambda *a, key=(k, name): calls.append(key))
     net.set_active_branches([[1, 0, 0, 0], [0, 0, 0, 0]])
     net(torch.randn(2, 3, 64, 48))
-    assert len(calls) == len(cell.edges) == 10
+    ran = sorted(set(calls))
+    assert [k for k, _ in ran] == list(range(len(cell.edges)))
+    assert len(cell.edges) == 10
 
 
 def test_stage_decisions_share_a_vector_across_the_stage():
@@ -226,8 +232,9 @@ def test_one_alpha_per_cell_type_shared_by_every_module():
             for cell in branch.individual:
                 for edge in cell.cell.edges:
                     for name, op in edge.ops.items():
-                        op.register_forward_hook(
-                            lambda *a, n=name: ran.add(n))
+                        for sub in op.modules():  # shared ReLU: see above
+                            sub.register_forward_hook(
+                                lambda *a, n=name: ran.add(n))
     with torch.no_grad():
         net(torch.randn(1, 3, 64, 48))
     assert ran == {'conv_1x1'}
