@@ -304,9 +304,36 @@ def input_kind(source: str) -> str:
                      f'{VIDEO_EXTS}')
 
 
-def read_frames(source: str, kind: str
+def open_capture(source: str, kind: str) -> Optional[cv2.VideoCapture]:
+    """An opened ``cv2.VideoCapture`` for a video or webcam index, else None.
+
+    Opened before the models are built, so a wrong index fails at once with
+    an error naming it.
+    """
+    if kind not in ('video', 'webcam'):
+        return None
+    cap = cv2.VideoCapture(int(source) if kind == 'webcam' else source)
+    if not cap.isOpened():
+        cap.release()
+        if kind == 'webcam':
+            raise ValueError(
+                f'--input {source!r}: cannot open webcam index {int(source)} '
+                f'(cv2.VideoCapture({int(source)}) failed); expected the '
+                f'index of an attached camera, e.g. 0 for /dev/video0')
+        raise ValueError(f'--input {source!r}: cannot open the video '
+                         f'(OpenCV could not decode it)')
+    return cap
+
+
+def read_frames(source: str, kind: str,
+                cap: Optional[cv2.VideoCapture] = None
                 ) -> Iterator[Tuple[str, np.ndarray]]:
-    """``(name, BGR frame)`` of every image or video frame."""
+    """``(name, BGR frame)`` of every image or video frame.
+
+    Args:
+        cap: the capture of a video or webcam (from :func:`open_capture`;
+            opened here when not given). It is released at the end.
+    """
     if kind in ('image', 'folder'):
         paths = [source] if kind == 'image' else sorted(
             osp.join(source, f) for f in os.listdir(source)
@@ -320,10 +347,8 @@ def read_frames(source: str, kind: str
                 raise ValueError(f'cannot read image {path!r}')
             yield path, frame
         return
-    cap = cv2.VideoCapture(int(source) if kind == 'webcam' else source)
-    if not cap.isOpened():
-        raise ValueError(f'--input {source!r}: cannot open the '
-                         f'{"webcam" if kind == "webcam" else "video"}')
+    if cap is None:
+        cap = open_capture(source, kind)
     try:
         index = 0
         while True:
@@ -362,6 +387,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     ``--save-predictions`` (also when not written)."""
     args = parse_args(argv)
     kind = input_kind(args.input)
+    cap = open_capture(args.input, kind)
     model = build_pose_model(args.config, args.checkpoint, args.device,
                              _cfg_options(args.cfg_options))
     detector = None
@@ -377,11 +403,10 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     stem = osp.splitext(osp.basename(osp.normpath(args.input)))[0]
     writer = None
     records = []
-    frames = read_frames(args.input, kind)
+    frames = read_frames(args.input, kind, cap)
     count = 0  # frames, for the progress bar of folders and videos
     if kind == 'video':
-        count = int(cv2.VideoCapture(args.input).get(
-            cv2.CAP_PROP_FRAME_COUNT))
+        count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
     elif kind == 'folder':
         count = sum(f.lower().endswith(IMAGE_EXTS)
                     for f in os.listdir(args.input))
@@ -414,8 +439,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
             if writer is None:
                 fps = 25.0
                 if kind == 'video':
-                    fps = cv2.VideoCapture(args.input).get(
-                        cv2.CAP_PROP_FPS) or 25.0
+                    fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
                 path = osp.join(args.out_dir, f'{stem}.mp4')
                 writer = cv2.VideoWriter(path,
                                          cv2.VideoWriter_fourcc(*'mp4v'),

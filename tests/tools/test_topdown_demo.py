@@ -103,6 +103,35 @@ def test_video_five_frames(darts, tmp_path):
     cap = cv2.VideoCapture(str(out / 'clip.mp4'))
     assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 5
     assert int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)) == 240
+    # the predictions file on disk: 5 frames, one whole-frame person each,
+    # 17 COCO keypoints inside the 160x120 frame
+    saved = json.loads((out / 'results_clip.json').read_text())
+    assert saved['bbox_source'] == 'whole_image'
+    assert [r['frame_id'] for r in saved['instance_info']] == [0, 1, 2, 3, 4]
+    h, w = frame.shape[:2]
+    for record in saved['instance_info']:
+        (inst, ) = record['instances']
+        kpts = np.array(inst['keypoints'])
+        assert kpts.shape == (17, 2)
+        assert (kpts >= 0).all()
+        assert (kpts[:, 0] <= w).all() and (kpts[:, 1] <= h).all()
+        np.testing.assert_allclose(inst['bbox'][0], [0, 0, w, h])
+    # the frames differ (shifted), so do their predictions
+    assert not np.allclose(saved['instance_info'][0]['instances'][0]
+                           ['keypoints'], saved['instance_info'][4]
+                           ['instances'][0]['keypoints'])
+
+
+def test_webcam_index_that_cannot_be_opened(tmp_path):
+    # no camera on this machine (nor /dev/video57 anywhere likely): the demo
+    # stops before building any model, naming the index
+    index = '57'
+    assert demo.input_kind(index) == 'webcam'
+    with pytest.raises(ValueError, match=r"--input '57': cannot open webcam "
+                       r'index 57'):
+        demo.main(['no_such_config.py', 'no_such.pth', '--input', index,
+                   '--out-dir', str(tmp_path)])
+    assert not any(tmp_path.iterdir())  # nothing written
 
 
 def test_volumetric_3d_model(tmp_path):
