@@ -40,6 +40,7 @@ import cv2
 import mmcv
 import numpy as np
 from mmengine.registry import init_default_scope
+from mmengine.runner import load_checkpoint
 from mmengine.structures import InstanceData
 from mmengine.utils import ProgressBar
 
@@ -131,8 +132,22 @@ def build_pose_model(config: str, checkpoint: str, device: str = 'cpu',
     ``cfg.test_dataloader.dataset.pipeline``, which ``inference_topdown``
     composes.
     """
-    model = init_model(config, checkpoint, device=device,
-                       cfg_options=cfg_options)
+    if not osp.isfile(checkpoint):
+        raise FileNotFoundError(f'pose checkpoint {checkpoint!r} not found')
+    model = init_model(config, None, device=device, cfg_options=cfg_options)
+    # strict: MMPose's init_model only warns about missing or differently
+    # shaped weights and would draw the predictions of a half-random network
+    try:
+        ckpt = load_checkpoint(model, checkpoint, map_location='cpu',
+                               strict=True, logger='silent')
+    except RuntimeError as err:
+        raise ValueError(
+            f'pose checkpoint {checkpoint!r} does not fit the model of config '
+            f'{config!r} (a fixed network needs the genotype it was trained '
+            f'with, e.g. --cfg-options model.backbone.genotype=...):\n'
+            f'{err}') from None
+    if 'dataset_meta' in ckpt.get('meta', {}):  # as init_model does
+        model.dataset_meta = ckpt['meta']['dataset_meta']
     pipeline = model.cfg.test_dataloader.dataset.pipeline
     model.cfg.test_dataloader.dataset.pipeline = [
         t for t in pipeline if t['type'] not in LABEL_TRANSFORMS

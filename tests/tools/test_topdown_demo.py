@@ -171,3 +171,24 @@ def test_mmpose_inferencer_runs_derived_model(darts):
     expected = inference_topdown(model, COCO_IMAGE)[0].pred_instances
     np.testing.assert_allclose(inst['keypoints'], expected.keypoints[0],
                                atol=1e-3)
+
+
+def test_checkpoint_that_does_not_fit_is_refused(darts, tmp_path):
+    # MMPose's init_model only warns about differently shaped weights; the
+    # demo must not draw the predictions of a half-loaded network
+    config, ckpt, _ = darts
+    state = torch.load(ckpt, map_location='cpu', weights_only=False)
+    key = 'head.final_layer.weight'
+    state['state_dict'][key] = state['state_dict'][key][:-1]  # 16 joints
+    del state['state_dict']['head.final_layer.bias']
+    bad = tmp_path / 'bad.pth'
+    torch.save(state, bad)
+    with pytest.raises(ValueError) as err:
+        demo.main([config, str(bad), '--input', COCO_IMAGE])
+    message = str(err.value)
+    assert f"pose checkpoint '{bad}' does not fit the model of config" in message
+    assert f'size mismatch for {key}' in message
+    assert 'head.final_layer.bias' in message  # missing key named
+    with pytest.raises(FileNotFoundError, match='no_such.pth'):
+        demo.main([config, str(tmp_path / 'no_such.pth'), '--input',
+                   COCO_IMAGE])
