@@ -58,6 +58,8 @@ def main() -> None:
     parser.add_argument('--zero-frac', type=float, default=0.25)
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--profile', action='store_true')
+    parser.add_argument('--channels-last', action='store_true',
+                        help='run the models and input in channels_last')
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -85,15 +87,19 @@ def main() -> None:
     derived = MODELS.build(derived_cfg)
     device = torch.device(args.device)
     x = torch.randn(args.batch, 3, *args.size, device=device)
+    memory_format = torch.channels_last if args.channels_last else \
+        torch.contiguous_format
+    x = x.contiguous(memory_format=memory_format)
     rows = []
     for name, net in (('supernet', supernet), ('pruned', pruned),
                       ('derived (argmax)', derived)):
-        net.to(device)
+        net.to(device, memory_format=memory_format)
         params = sum(p.numel() for p in net.parameters()) / 1e6
         rows.append((name, params, step_time(net, x, args.repeats),
                      step_time(net, x, args.repeats, backward=False)))
     print(f'{args.config}\nbatch {args.batch}, input {args.size[0]}x'
-          f'{args.size[1]}, {args.device}, {args.threads} thread(s), median '
+          f'{args.size[1]}, {args.device}, {args.threads} thread(s)'
+          f'{", channels_last" if args.channels_last else ""}, median '
           f'of {args.repeats}; pruning: {report}')
     print(f'{"network":<18}{"params M":>10}{"train s":>10}{"ratio":>7}'
           f'{"infer s":>10}{"ratio":>7}')

@@ -40,6 +40,7 @@ import cv2
 import mmcv
 import numpy as np
 from mmengine.registry import init_default_scope
+from mmengine.runner import load_checkpoint
 from mmengine.structures import InstanceData
 from mmengine.utils import ProgressBar
 
@@ -131,8 +132,22 @@ def build_pose_model(config: str, checkpoint: str, device: str = 'cpu',
     ``cfg.test_dataloader.dataset.pipeline``, which ``inference_topdown``
     composes.
     """
-    model = init_model(config, checkpoint, device=device,
-                       cfg_options=cfg_options)
+    if not osp.isfile(checkpoint):
+        raise FileNotFoundError(f'pose checkpoint {checkpoint!r} not found')
+    model = init_model(config, None, device=device, cfg_options=cfg_options)
+    # strict: MMPose's init_model only warns about missing or differently
+    # shaped weights and would draw the predictions of a half-random network
+    try:
+        ckpt = load_checkpoint(model, checkpoint, map_location='cpu',
+                               strict=True, logger='silent')
+    except RuntimeError as err:
+        raise ValueError(
+            f'pose checkpoint {checkpoint!r} does not fit the model of config '
+            f'{config!r} (a fixed network needs the genotype it was trained '
+            f'with, e.g. --cfg-options model.backbone.genotype=...):\n'
+            f'{err}') from None
+    if 'dataset_meta' in ckpt.get('meta', {}):  # as init_model does
+        model.dataset_meta = ckpt['meta']['dataset_meta']
     pipeline = model.cfg.test_dataloader.dataset.pipeline
     model.cfg.test_dataloader.dataset.pipeline = [
         t for t in pipeline if t['type'] not in LABEL_TRANSFORMS
@@ -304,9 +319,36 @@ def input_kind(source: str) -> str:
                      f'{VIDEO_EXTS}')
 
 
-def read_frames(source: str, kind: str
+def open_capture(source: str, kind: str) -> Optional[cv2.VideoCapture]:
+    """An opened ``cv2.VideoCapture`` for a video or webcam index, else None.
+
+    Opened before the models are built, so a wrong index fails at once with
+    an error naming it.
+    """
+    if kind not in ('video', 'webcam'):
+        return None
+    cap = cv2.VideoCapture(int(source) if kind == 'webcam' else source)
+    if not cap.isOpened():
+        cap.release()
+        if kind == 'webcam':
+            raise ValueError(
+                f'--input {source!r}: cannot open webcam index {int(source)} '
+                f'(cv2.VideoCapture({int(source)}) failed); expected the '
+                f'index of an attached camera, e.g. 0 for /dev/video0')
+        raise ValueError(f'--input {source!r}: cannot open the video '
+                         f'(OpenCV could not decode it)')
+    return cap
+
+
+def read_frames(source: str, kind: str,
+                cap: Optional[cv2.VideoCapture] = None
                 ) -> Iterator[Tuple[str, np.ndarray]]:
-    """``(name, BGR frame)`` of every image or video frame."""
+    """``(name, BGR frame)`` of every image or video frame.
+
+    Args:
+        cap: the capture of a video or webcam (from :func:`open_capture`;
+            opened here when not given). It is released at the end.
+    """
     if kind in ('image', 'folder'):
         paths = [source] if kind == 'image' else sorted(
             osp.join(source, f) for f in os.listdir(source)
@@ -320,10 +362,8 @@ def read_frames(source: str, kind: str
                 raise ValueError(f'cannot read image {path!r}')
             yield path, frame
         return
-    cap = cv2.VideoCapture(int(source) if kind == 'webcam' else source)
-    if not cap.isOpened():
-        raise ValueError(f'--input {source!r}: cannot open the '
-                         f'{"webcam" if kind == "webcam" else "video"}')
+    if cap is None:
+        cap = open_capture(source, kind)
     try:
         index = 0
         while True:
@@ -362,6 +402,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     ``--save-predictions`` (also when not written)."""
     args = parse_args(argv)
     kind = input_kind(args.input)
+    cap = open_capture(args.input, kind)
     model = build_pose_model(args.config, args.checkpoint, args.device,
                              _cfg_options(args.cfg_options))
     detector = None
@@ -377,11 +418,10 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     stem = osp.splitext(osp.basename(osp.normpath(args.input)))[0]
     writer = None
     records = []
-    frames = read_frames(args.input, kind)
+    frames = read_frames(args.input, kind, cap)
     count = 0  # frames, for the progress bar of folders and videos
     if kind == 'video':
-        count = int(cv2.VideoCapture(args.input).get(
-            cv2.CAP_PROP_FRAME_COUNT))
+        count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
     elif kind == 'folder':
         count = sum(f.lower().endswith(IMAGE_EXTS)
                     for f in os.listdir(args.input))
@@ -414,8 +454,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
             if writer is None:
                 fps = 25.0
                 if kind == 'video':
-                    fps = cv2.VideoCapture(args.input).get(
-                        cv2.CAP_PROP_FPS) or 25.0
+                    fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
                 path = osp.join(args.out_dir, f'{stem}.mp4')
                 writer = cv2.VideoWriter(path,
                                          cv2.VideoWriter_fourcc(*'mp4v'),

@@ -14,6 +14,8 @@ Mutation testing is slow and is never run in CI:
     make mutation PKG=mmposenas/codecs
     .venv/bin/python tools/mutation_report.py mmposenas/evaluation --max-children 1
     .venv/bin/python tools/mutation_report.py mmposenas/codecs --fresh  # no cache
+    .venv/bin/python tools/mutation_report.py mmposenas/parts --retest  # after
+        # adding tests: re-test only the mutants not killed so far
 
 Run it under the CPU lock on shared machines.
 """
@@ -25,6 +27,7 @@ import shutil
 import subprocess
 import sys
 import time
+from typing import Sequence
 
 try:
     import tomllib
@@ -39,8 +42,17 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TESTS = {
     'mmposenas/codecs': ['tests/codecs'],
     'mmposenas/evaluation': ['tests/evaluation'],
-    'mmposenas/parts': ['tests/parts', 'tests/properties/'
-                        'test_groups_properties.py'],
+    # without the group_parts.py runs (tool CLI tests) and the proxy-figure
+    # KSG test: seconds each for every mutant of the grouping code
+    'mmposenas/parts': [
+        'tests/parts', 'tests/properties/test_groups_properties.py',
+        '--ignore', 'tests/parts/test_group_parts_order.py', '--deselect',
+        'tests/parts/test_grouping.py::test_group_parts_cli_on_the_h36m_sample',
+        '--deselect', 'tests/parts/test_grouping.py::'
+        'test_proxy_figures_bones_dominate_ksg_mi_and_groups_are_stable',
+        '--deselect', 'tests/parts/test_grouping.py::'
+        'test_group_parts_drops_repeated_views_of_a_pose'
+    ],
     'mmposenas/models/search': [
         'tests/models/search', 'tests/properties/test_ops_reference.py',
         'tests/properties/test_genotype_properties.py',
@@ -51,7 +63,16 @@ TESTS = {
         'tests/models/heads', 'tests/models/utils',
         'tests/properties/test_soft_argmax_properties.py'
     ],
-    'mmposenas/engine': ['tests/engine'],
+    # not tests/engine/test_distributed_search.py, test_exact_resume.py and
+    # the two tests below: they run the tools in subprocesses
+    'mmposenas/engine': [
+        'tests/engine/hooks', 'tests/engine/test_arch_gradients.py',
+        'tests/models/search/test_collapse_remedies.py', '--deselect',
+        'tests/engine/hooks/test_arch_optimizer_hook.py::'
+        'test_train_script_writes_genotype_and_resume_restores_state',
+        '--deselect', 'tests/engine/hooks/test_divergence_guard_hook.py::'
+        'test_derive_refuses_a_nan_checkpoint'
+    ],
 }
 #: Linked into each run directory (mutmut copies what it needs from there).
 LINKS = ['mmposenas', 'tests', 'configs', 'data', 'tools', 'benchmarks']
@@ -70,16 +91,25 @@ def toml_value(value) -> str:
     raise TypeError(f'cannot write {value!r} as TOML')
 
 
-def prepare(package: str) -> str:
-    """Create/refresh ``mutants/<package>/`` and return its path."""
+def prepare(package: str, only: Sequence[str] = (),
+            tests: Sequence[str] = ()) -> str:
+    """Create/refresh ``mutants/<package>/`` and return its path.
+
+    ``only``: mutate just these modules of the package (paths relative to
+    the repository) instead of all of it.
+    """
     if package not in TESTS:
         sys.exit(f'error: unknown package {package!r}; expected one of '
                  f'{sorted(TESTS)}')
     with open(osp.join(REPO, 'pyproject.toml'), 'rb') as f:
         project = tomllib.load(f)
     settings = dict(project.get('tool', {}).get('mutmut', {}))
-    settings['only_mutate'] = [f'{package}/*']
-    settings['pytest_add_cli_args_test_selection'] = TESTS[package]
+    outside = [f for f in only if not f.startswith(package + '/')]
+    if outside:
+        sys.exit(f'error: --only {outside} are not modules of {package}')
+    settings['only_mutate'] = list(only) or [f'{package}/*']
+    settings['pytest_add_cli_args_test_selection'] = (list(tests) or
+                                                      TESTS[package])
     pytest_ini = project.get('tool', {}).get('pytest', {}).get(
         'ini_options', {})
     run_dir = osp.join(REPO, 'mutants', package.replace('/', '.'))
@@ -102,18 +132,43 @@ def prepare(package: str) -> str:
     return run_dir
 
 
-def run(package: str, max_children: int, fresh: bool = False) -> dict:
-    """Run mutmut for ``package``; return its summary and wall time."""
-    run_dir = prepare(package)
+def not_killed(run_dir: str, env: dict) -> list:
+    """``mutmut results`` of a run directory: 'name: status' lines."""
+    results = subprocess.run([sys.executable, '-m', 'mutmut', 'results'],
+                             cwd=run_dir, env=env, check=True,
+                             capture_output=True, text=True)
+    return [line.strip() for line in results.stdout.splitlines()
+            if ':' in line]
+
+
+def run(package: str, max_children: int, fresh: bool = False,
+        retest: bool = False, only: Sequence[str] = (),
+        tests: Sequence[str] = ()) -> dict:
+    """Run mutmut for ``package``; return its summary and wall time.
+
+    ``retest``: run again only the mutants not killed in the cached results
+    (surviving, timed-out, untested), e.g. after tests were added; the
+    killed ones keep their result (valid while tests are only added).
+    """
+    run_dir = prepare(package, only, tests)
     if fresh:  # forget cached results (e.g. after adding tests)
         shutil.rmtree(osp.join(run_dir, 'mutants'), ignore_errors=True)
+    # PYTEST_DEBUG_TEMPROOT: pytest keeps only the 3 newest tmp_path roots
+    # per user; other pytest sessions on the machine deleted the ones of a
+    # long mutmut run while its tests used them
+    tmp_root = osp.join(run_dir, 'pytest-tmp')
+    os.makedirs(tmp_root, exist_ok=True)
     env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1',
+               PYTEST_DEBUG_TEMPROOT=tmp_root,
                HYPOTHESIS_PROFILE=os.environ.get('HYPOTHESIS_PROFILE',
                                                  'mutation'))
     mutmut = [sys.executable, '-m', 'mutmut']
+    names = []
+    if retest and not fresh and osp.isdir(osp.join(run_dir, 'mutants')):
+        names = [line.split(':')[0] for line in not_killed(run_dir, env)]
     start = time.perf_counter()
     proc = subprocess.run([*mutmut, 'run', '--max-children',
-                           str(max_children)], cwd=run_dir, env=env,
+                           str(max_children), *names], cwd=run_dir, env=env,
                           capture_output=True, text=True)
     wall = time.perf_counter() - start
     log = osp.join(run_dir, 'mutmut-run.log')
@@ -126,10 +181,7 @@ def run(package: str, max_children: int, fresh: bool = False) -> dict:
                    check=True, capture_output=True)
     with open(osp.join(run_dir, 'mutants', 'mutmut-cicd-stats.json')) as f:
         stats = json.load(f)
-    results = subprocess.run([*mutmut, 'results'], cwd=run_dir, env=env,
-                             check=True, capture_output=True, text=True)
-    stats['not_killed'] = [line.strip() for line in
-                           results.stdout.splitlines() if ':' in line]
+    stats['not_killed'] = not_killed(run_dir, env)
     tested = stats['total'] - stats['skipped']
     stats['score'] = (100.0 * (stats['killed'] + stats['timeout']) / tested
                       if tested else 0.0)
@@ -145,13 +197,28 @@ def main(argv=None) -> None:
                         help='parallel mutant workers (default: 2)')
     parser.add_argument('--fresh', action='store_true',
                         help='discard cached results and test every mutant')
+    parser.add_argument('--retest', action='store_true',
+                        help='re-test only the mutants not killed so far')
+    parser.add_argument('--only', nargs='+', default=[], metavar='MODULE',
+                        help='mutate only these modules of the (single) '
+                        'package, e.g. mmposenas/engine/arch_gradients.py')
+    parser.add_argument('--tests', nargs=argparse.REMAINDER, default=[],
+                        metavar='ARG',
+                        help='pytest selection replacing TESTS[package] '
+                        '(for an --only run: the tests of those modules); '
+                        'must come last, takes every argument after it')
     args = parser.parse_args(argv)
+    if (args.only or args.tests) and len(args.packages) != 1:
+        parser.error('--only / --tests need exactly one package')
     rows = []
     for package in args.packages:
         package = package.rstrip('/')
-        print(f'mutmut: {package} (tests: {" ".join(TESTS.get(package, []))})',
+        print(f'mutmut: {package} (tests: '
+              f'{" ".join(args.tests or TESTS.get(package, []))})',
               flush=True)
-        rows.append((package, run(package, args.max_children, args.fresh)))
+        rows.append((package, run(package, args.max_children, args.fresh,
+                                      args.retest, args.only,
+                                      args.tests)))
     print(f'\n{"package":<28}{"mutants":>8}{"killed":>8}{"survived":>9}'
           f'{"no tests":>9}{"timeout":>8}{"other":>6}{"score":>8}'
           f'{"wall":>9}')

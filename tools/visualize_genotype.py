@@ -1,7 +1,9 @@
 """PNGs of a genotype: every cell, network-level choices, α entropy history.
 
 Graphviz draws the cells when its ``dot`` binary is on ``PATH``, matplotlib
-otherwise. Fusion-cell nodes are labelled with the joint names of their
+otherwise. ``--write-dot`` also writes the Graphviz source of every cell
+(``cell_<type>.dot``), which needs no binary: render it elsewhere with
+``dot -Tpng cell_normal.dot -o cell_normal.png``. Fusion-cell nodes are labelled with the joint names of their
 body-part group (``--metainfo``: an MMPose dataset-info file). See
 :mod:`mmposenas.visualization.genotype_plot` for the genotype extras read
 (``node_groups``, ``branches``, ``fabric_beta``).
@@ -15,11 +17,14 @@ Example::
 """
 import argparse
 import json
+import os
 import os.path as osp
 from typing import List, Optional
 
 from mmposenas.models.search import Genotype
-from mmposenas.visualization import draw_genotype, joint_names_from_meta
+from mmposenas.utils.io import atomic_write_text
+from mmposenas.visualization import (cell_to_dot, draw_genotype,
+                                     joint_names_from_meta)
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -32,6 +37,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--history', help='genotype_history.json of a search')
     parser.add_argument('--engine', default='auto',
                         choices=['auto', 'graphviz', 'matplotlib'])
+    parser.add_argument('--write-dot', action='store_true',
+                        help='also write the Graphviz source of every cell '
+                        '(cell_<type>.dot; no graphviz binary needed)')
     return parser.parse_args(argv)
 
 
@@ -56,12 +64,31 @@ def load_history(path: Optional[str]) -> Optional[list]:
     return history
 
 
+def write_dot_sources(genotype: Genotype, out_dir: str,
+                      joint_names: Optional[List[str]] = None) -> List[str]:
+    """Write ``cell_<type>.dot`` (Graphviz source) for every cell type.
+
+    The same source the graphviz engine renders (``cell_to_dot``); written
+    atomically. Returns the paths written.
+    """
+    os.makedirs(out_dir, exist_ok=True)
+    written = []
+    for cell_type, cell in genotype.cells.items():
+        path = osp.join(out_dir, f'cell_{cell_type}.dot')
+        atomic_write_text(path, cell_to_dot(cell, f'{cell_type} cell',
+                                            joint_names))
+        written.append(path)
+    return written
+
+
 def main(argv: Optional[List[str]] = None) -> List[str]:
     args = parse_args(argv)
     genotype = Genotype.load(args.genotype)
-    written = draw_genotype(genotype, args.out_dir,
-                            load_joint_names(args.metainfo),
+    joint_names = load_joint_names(args.metainfo)
+    written = draw_genotype(genotype, args.out_dir, joint_names,
                             load_history(args.history), args.engine)
+    if args.write_dot:
+        written += write_dot_sources(genotype, args.out_dir, joint_names)
     for path in written:
         print(f'written {path}')
     return written

@@ -13,3 +13,9 @@ param_scheduler = [
 ]
 model = dict(backbone=dict(genotype=genotype))
 custom_hooks = [dict(type='SyncBuffersHook')]
+# COCO AP and PCK (MMPose's PCKAccuracy, threshold 0.05 of the box size)
+val_evaluator = [
+    dict(type='CocoMetric', ann_file='data/samples/coco/test_coco.json'),
+    dict(type='PCKAccuracy', thr=0.05),
+]
+test_evaluator = val_evaluator

@@ -9,3 +9,10 @@ __all__ = [
 from .compat import patch_agg_tostring_rgb  # noqa: E402
 
 __all__ += ['patch_agg_tostring_rgb']
+from .genotype_plot import draw_branches, module_branches  # noqa: E402
+
+__all__ += ['draw_branches', 'module_branches']
+
+from .genotype_plot import draw_fabric_cell  # noqa: E402
+
+__all__ += ['draw_fabric_cell']

@@ -21,6 +21,13 @@ Generic over every method's genotype (``mmposenas.genotype/v1``):
     (coarser) (PoseNFS-style cell-based neural fabric) -> ``fabric.png``,
     edge widths proportional to β.
 
+  - PoseNFS cells (``fabric<p>_cell``, ``backbone_cell``) whose extras hold
+    ``beta`` (one ``{layer, scale, weights: [finer, same, coarser]}`` per
+    fabric cell, as ``PartFabricBackbone.derive_genotype`` writes them) ->
+    ``fabric_<cell type>.png``: the fabric's cells at (layer, scale), one
+    edge per existing neighbour whose width and opacity grow with its β
+    weight, and the cell's op choices (and op weights) beside it.
+
 * ``genotype_history.json`` of ``GenotypeExportHook`` -> ``arch_entropy.png``
   (normalised α entropy per α key over epochs).
 """
@@ -166,9 +173,39 @@ def draw_cell(cell: CellGenotype, path: str, title: str = 'cell',
     return 'matplotlib'
 
 
+def module_branches(extras: Dict) -> List[List[int]]:
+    """``extras['branches']`` as one 0/1 row per module.
+
+    AutoPose genotypes with ``branch_decisions='stage'`` hold one row per
+    stage; each is repeated ``modules_per_stage`` times. Other genotypes'
+    rows are taken as they are.
+
+    Raises:
+        ValueError: A flag is not 0/1 (naming ``extras.branches[i][j]``).
+    """
+    rows = extras['branches']
+    for i, row in enumerate(rows):
+        for j, flag in enumerate(row):
+            if flag not in (0, 1) or isinstance(flag, float):
+                raise ValueError(f'extras.branches[{i}][{j}]: expected 0 or '
+                                 f'1, found {flag!r}')
+    rows = [[int(f) for f in row] for row in rows]
+    if extras.get('branch_decisions') == 'stage':
+        repeat = int(extras.get('modules_per_stage', 1))
+        rows = [list(row) for row in rows for _ in range(repeat)]
+    return rows
+
+
 def draw_branches(branches: Sequence[Sequence[int]], path: str,
-                  names: Optional[Sequence[str]] = None) -> None:
-    """Kept branches per module: a modules × branches grid with links."""
+                  names: Optional[Sequence[str]] = None) -> Figure:
+    """Kept branches per module: a modules × branches grid with links.
+
+    Module ``m``, branch ``b`` is the square at ``(m, -b)``, filled
+    (``tab:blue``) when the branch is kept, white otherwise.
+
+    Returns:
+        Figure: The figure written to ``path``.
+    """
     num_branches = max(len(m) for m in branches)
     fig, ax = _subplots(*(1.2 * len(branches) + 2,
                                     0.8 * num_branches + 1.5))
@@ -190,6 +227,7 @@ def draw_branches(branches: Sequence[Sequence[int]], path: str,
     ax.set_title('kept branches per module')
     fig.tight_layout()
     fig.savefig(path, dpi=80)
+    return fig
 
 
 def draw_fabric(beta: Sequence[Sequence[Sequence[float]]], path: str) -> None:
@@ -258,12 +296,21 @@ def draw_genotype(genotype: Genotype, out_dir: str,
     extras = genotype.extras
     if 'branches' in extras:
         path = osp.join(out_dir, 'branches.png')
-        draw_branches(extras['branches'], path, extras.get('branch_names'))
+        names = extras.get('branch_names')
+        if names is None and 'search_channels' in extras:  # AutoPose scales
+            names = [f'{2 ** (b + 2)}x' for b in range(
+                len(extras['search_channels']))]
+        draw_branches(module_branches(extras), path, names)
         written.append(path)
     if 'fabric_beta' in extras:
         path = osp.join(out_dir, 'fabric.png')
         draw_fabric(extras['fabric_beta'], path)
         written.append(path)
+    for cell_type, cell in genotype.cells.items():
+        if isinstance(cell.extras.get('beta'), list):
+            path = osp.join(out_dir, f'fabric_{cell_type}.png')
+            draw_fabric_cell(cell, path, cell_type)
+            written.append(path)
     if history:
         path = osp.join(out_dir, 'arch_entropy.png')
         draw_entropy_history(history, path)
@@ -277,3 +324,90 @@ def joint_names_from_meta(dataset_meta: Optional[Dict]) -> Optional[List[str]]:
         return None
     id2name = dataset_meta['keypoint_id2name']
     return [id2name[k] for k in sorted(id2name)]
+
+
+#: Line width of a β edge: ``FABRIC_LW0 + FABRIC_LW_SCALE * weight``.
+FABRIC_LW0, FABRIC_LW_SCALE = 0.5, 5.0
+
+
+def draw_fabric_cell(cell: CellGenotype, path: str,
+                     title: str = 'fabric') -> Dict[tuple, float]:
+    """Draw one PoseNFS fabric with its per-cell β weights and ops.
+
+    Args:
+        cell (CellGenotype): A fabric cell genotype whose ``extras['beta']``
+            lists ``{layer, scale, weights: [finer, same, coarser]}`` per
+            fabric cell (``None`` for a missing neighbour).
+        path (str): PNG to write.
+        title (str): Figure title (e.g. the cell type).
+
+    Returns:
+        dict[tuple, float]: ``(layer, scale, k) -> weight`` of every edge
+        drawn (``k`` = 0 finer, 1 same, 2 coarser), read back from the
+        drawn line widths.
+
+    Raises:
+        ValueError: A malformed ``extras.beta`` row (naming its index).
+    """
+    rows = cell.extras.get('beta')
+    if not isinstance(rows, list) or not rows:
+        raise ValueError(f'{title}: extras.beta must be a non-empty list of '
+                         f'{{layer, scale, weights}}, got {rows!r}')
+    cells = []
+    for idx, row in enumerate(rows):
+        ws = row.get('weights') if isinstance(row, dict) else None
+        if not isinstance(ws, list) or len(ws) != 3 or \
+                not isinstance(row.get('layer'), int) or \
+                not isinstance(row.get('scale'), int):
+            raise ValueError(f'{title}: extras.beta[{idx}] must be '
+                             f'{{layer: int, scale: int, weights: [finer, '
+                             f'same, coarser]}}, got {row!r}')
+        cells.append((row['layer'], row['scale'], ws))
+    first = min(c[0] for c in cells)
+    layers = sorted({c[0] for c in cells})
+    lowest = max(s - 1 + k for _, s, ws in cells
+                 for k, w in enumerate(ws) if w is not None)
+    lowest = max(lowest, max(c[1] for c in cells))
+    fig, ax = _subplots(1.3 * (len(layers) + 1) + 3.2, 0.9 * lowest + 2.2)
+    for j, s, ws in cells:
+        for k, w in enumerate(ws):
+            if w is None:
+                continue
+            src = s - 1 + k
+            w = float(w)
+            ax.plot([j - 1, j], [-src, -s], color='tab:red',
+                    lw=FABRIC_LW0 + FABRIC_LW_SCALE * w,
+                    alpha=0.2 + 0.8 * min(max(w, 0.0), 1.0),
+                    ls='-' if w > 0 else ':', gid=f'{j},{s},{k}', zorder=1)
+        ax.scatter(j, -s, s=90, c='black', zorder=3)
+    # the input level of the first layer (backbone pyramid or stem)
+    inputs = {s - 1 + k for j, s, ws in cells if j == first
+              for k, w in enumerate(ws) if w is not None}
+    for s in sorted(inputs):
+        ax.scatter(first - 1, -s, s=90, marker='s', c='tab:green', zorder=3)
+    ops = []
+    weights = cell.extras.get('op_weights')
+    for i, node in enumerate(cell.nodes):
+        for e, (op, src) in enumerate(node):
+            name = 'in' if src == 0 else f'h{src}'
+            extra = f' ({float(weights[i][e]):.2f})' if weights else ''
+            ops.append(f'h{i + 1} <- {op}({name}){extra}')
+    ax.text(max(layers) + 0.5, 0.0, 'ops (shared by the cells)\n' +
+            '\n'.join(ops), va='top', ha='left', fontsize=7.5,
+            family='monospace',
+            bbox=dict(fc='#f4f4f4', ec='gray', boxstyle='round'))
+    ax.set_xlim(first - 1.5, max(layers) + 3.4)
+    ax.set_xticks([first - 1] + layers)
+    ax.set_xticklabels(['input'] + [f'layer {j}' for j in layers])
+    ax.set_ylim(-lowest - 0.5, 0.5)
+    ax.set_yticks([-s for s in range(lowest + 1)])
+    ax.set_yticklabels([f'1/{2 ** (s + 2)}' for s in range(lowest + 1)])
+    ax.set_title(f'{title}: fabric paths (width and opacity ~ beta)')
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    drawn = {}
+    for line in ax.lines:
+        j, s, k = (int(v) for v in line.get_gid().split(','))
+        drawn[(j, s, k)] = (line.get_linewidth() - FABRIC_LW0) / \
+            FABRIC_LW_SCALE
+    return drawn

@@ -60,6 +60,12 @@ def test_tiny_posenfs_chain(tmp_path):
              '--out-dir', pruned, '--verify')
     report = json.loads((pruned / 'report.json').read_text())
     assert report['identical_outputs'] is True
+    # params and multiply-adds before/after (nothing is exactly zero after
+    # one epoch, so nothing is removed here; see test_posenfs_tools.py)
+    assert report['macs_before'] == report['macs_after'] > 0
+    # only α/β go: 3 fabrics × (1 edge × 4 ops + 6 cells × 3 neighbours)
+    assert report['params_before'] - report['params_after'] == 3 * (4 + 18)
+    assert report['input_shape'] == [64, 48]
     assert Genotype.load(str(pruned / 'genotype.json')).extras['mode'] == \
         'continuous'
     assert (pruned / 'pruned.pth').is_file()
@@ -77,6 +83,7 @@ def test_tiny_posenfs_chain(tmp_path):
     result = json.loads(metrics.read_text())
     assert COCO_KEYS <= set(result)
     assert all(0 <= result[k] <= 1 for k in COCO_KEYS)
+    assert 0 <= result['PCK'] <= 1  # MMPose's PCKAccuracy beside CocoMetric
 
 
 class Record(Hook):

@@ -103,6 +103,44 @@ def test_video_five_frames(darts, tmp_path):
     cap = cv2.VideoCapture(str(out / 'clip.mp4'))
     assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 5
     assert int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)) == 240
+    # the predictions file on disk: 5 frames, one whole-frame person each,
+    # 17 COCO keypoints; those found (score > 0; MMPose puts a keypoint whose
+    # heatmap maximum is <= 0 one heatmap pixel outside) lie inside the
+    # region the model saw: MMPose pads the whole-frame box by 1.25 and
+    # widens it to the 48:64 input aspect, so a keypoint may lie outside the
+    # frame but never outside that crop
+    saved = json.loads((out / 'results_clip.json').read_text())
+    assert saved['bbox_source'] == 'whole_image'
+    assert [r['frame_id'] for r in saved['instance_info']] == [0, 1, 2, 3, 4]
+    h, w = decoded.shape[:2]  # 160x106: mp4v stores even sizes
+    crop_w = 1.25 * w
+    crop_h = max(1.25 * h, crop_w * 64 / 48)
+    for record in saved['instance_info']:
+        (inst, ) = record['instances']
+        kpts = np.array(inst['keypoints'])
+        found = np.array(inst['keypoint_scores']) > 0
+        assert kpts.shape == (17, 2) and found.sum() >= 5
+        # (up to a quarter heatmap cell: the decoder's sub-pixel shift)
+        tol_w, tol_h = crop_w / 12 / 4, crop_h / 16 / 4
+        assert (np.abs(kpts[found, 0] - w / 2) <= crop_w / 2 + tol_w).all()
+        assert (np.abs(kpts[found, 1] - h / 2) <= crop_h / 2 + tol_h).all()
+        np.testing.assert_allclose(inst['bbox'][0], [0, 0, w, h])
+    # the file holds what main() returned, frame by frame
+    for record, returned in zip(saved['instance_info'], records):
+        np.testing.assert_allclose(record['instances'][0]['keypoints'],
+                                   returned['instances'][0]['keypoints'])
+
+
+def test_webcam_index_that_cannot_be_opened(tmp_path):
+    # no camera on this machine (nor /dev/video57 anywhere likely): the demo
+    # stops before building any model, naming the index
+    index = '57'
+    assert demo.input_kind(index) == 'webcam'
+    with pytest.raises(ValueError, match=r"--input '57': cannot open webcam "
+                       r'index 57'):
+        demo.main(['no_such_config.py', 'no_such.pth', '--input', index,
+                   '--out-dir', str(tmp_path)])
+    assert not any(tmp_path.iterdir())  # nothing written
 
 
 def test_volumetric_3d_model(tmp_path):
@@ -142,3 +180,24 @@ def test_mmpose_inferencer_runs_derived_model(darts):
     expected = inference_topdown(model, COCO_IMAGE)[0].pred_instances
     np.testing.assert_allclose(inst['keypoints'], expected.keypoints[0],
                                atol=1e-3)
+
+
+def test_checkpoint_that_does_not_fit_is_refused(darts, tmp_path):
+    # MMPose's init_model only warns about differently shaped weights; the
+    # demo must not draw the predictions of a half-loaded network
+    config, ckpt, _ = darts
+    state = torch.load(ckpt, map_location='cpu', weights_only=False)
+    key = 'head.final_layer.weight'
+    state['state_dict'][key] = state['state_dict'][key][:-1]  # 16 joints
+    del state['state_dict']['head.final_layer.bias']
+    bad = tmp_path / 'bad.pth'
+    torch.save(state, bad)
+    with pytest.raises(ValueError) as err:
+        demo.main([config, str(bad), '--input', COCO_IMAGE])
+    message = str(err.value)
+    assert f"pose checkpoint '{bad}' does not fit the model of config" in message
+    assert f'size mismatch for {key}' in message
+    assert 'head.final_layer.bias' in message  # missing key named
+    with pytest.raises(FileNotFoundError, match='no_such.pth'):
+        demo.main([config, str(tmp_path / 'no_such.pth'), '--input',
+                   COCO_IMAGE])

@@ -3,7 +3,9 @@
 Writes the continuous genotype of the searched α/β (every op and neighbour of
 non-zero weight, with its weight) and a checkpoint of the pruned fixed
 network, which computes exactly what the supernet computed (``--verify``
-checks it on a random batch). Test the pruned network with::
+checks it on a random batch), and prints the parameters and multiply-adds
+(MMEngine ``FlopAnalyzer``, one image at ``--input-shape`` or the codec's
+input size) before and after. Test the pruned network with::
 
     python tools/analysis/prune_fabric.py CONFIG work_dirs/search/epoch_4.pth \
         --out-dir work_dirs/pruned --verify
@@ -24,6 +26,7 @@ from mmpose.registry import MODELS
 
 import mmposenas  # noqa: F401
 from mmposenas.models.backbones import prune_pose_model
+from mmposenas.models.search.cost import count_macs
 from mmposenas.utils.io import atomic_write_text
 
 
@@ -44,6 +47,25 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, key=value')
     return parser.parse_args()
+
+
+class _Forward(torch.nn.Module):
+    """Backbone + head tensor forward of a pose model."""
+
+    def __init__(self, model: torch.nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model._forward(x)
+
+
+def multiply_adds(model: torch.nn.Module, height: int, width: int) -> int:
+    """MACs of one (1, 3, H, W) image through ``model._forward``."""
+    model.eval()
+    with torch.no_grad():
+        return int(count_macs(_Forward(model),
+                              (torch.randn(1, 3, height, width), )).total())
 
 
 def main() -> None:
@@ -69,11 +91,14 @@ def main() -> None:
     save_checkpoint(dict(state_dict=pruned.state_dict(),
                          meta=dict(pruned_from=args.checkpoint)), out + '.tmp')
     os.replace(out + '.tmp', out)
+    if args.input_shape:
+        h, w = args.input_shape
+    else:
+        w, h = cfg.codec['input_size']
+    report['input_shape'] = [h, w]
+    report['macs_before'] = multiply_adds(model, h, w)
+    report['macs_after'] = multiply_adds(pruned, h, w)
     if args.verify:
-        if args.input_shape:
-            h, w = args.input_shape
-        else:
-            w, h = cfg.codec['input_size']
         x = torch.randn(2, 3, h, w, generator=torch.Generator().manual_seed(0))
         model.eval()
         pruned.eval()

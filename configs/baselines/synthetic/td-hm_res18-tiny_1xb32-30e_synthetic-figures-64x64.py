@@ -2,7 +2,7 @@
 # MMPose components only (no mmposenas imports): a ResNet-18 at quarter width
 # (16 base channels) cut after stage 3 (stride 16, 0.24 M parameters) and a
 # 3-deconv heatmap head, trained from scratch on 64x64 crops. On 2 CPU cores
-# it goes from COCO AP 0.00 to about 0.38 in ~5 minutes (30 x 63 iterations);
+# it goes from COCO AP 0.00 to 0.361 in ~6 minutes (30 x 63 iterations);
 # measured numbers are in docs/synthetic_figures.md. On a 2-core machine run it
 # with OMP_NUM_THREADS=1 (PyTorch's 2 threads next to 2 data workers: ~4x
 # slower).

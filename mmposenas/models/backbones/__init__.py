@@ -22,3 +22,6 @@ __all__ += ['prune_pose_model']
 from .autopose import AutoPoseBackbone  # noqa: E402
 
 __all__ += ['AutoPoseBackbone']
+from .fabric_backbone import FabricPyramidBackbone  # noqa: E402
+
+__all__ += ['FabricPyramidBackbone']

@@ -343,6 +343,8 @@ class AutoPoseBackbone(BaseModule, SearchableMixin):
             raise ValueError('AutoPoseBackbone: need num_stages >= 1, '
                              'modules_per_stage >= 1 and at least one branch')
         self.channels = [int(c) for c in channels]
+        self.stem_channels = int(stem_channels)
+        self.bottleneck_expansion = int(bottleneck_expansion)
         self.num_branches = len(self.channels)
         self.num_stages = num_stages
         self.modules_per_stage = modules_per_stage
@@ -501,6 +503,60 @@ class AutoPoseBackbone(BaseModule, SearchableMixin):
         return (torch.cat(fused, dim=1), )
 
     # ----------------------------------------------------------- derivation
+    def supernet_key_map(self, fixed: nn.Module,
+                         cell_inputs: Optional[Dict[str, Sequence[int]]]
+                         = None) -> Dict[str, str]:
+        """Fixed-network key -> supernet key (``tools/derive.py``).
+
+        Only a fixed network of the search widths can take the shared
+        weights: the paper (and ``configs/autopose``) doubles the channels of
+        the derived network, which changes the shape of every convolution
+        and BatchNorm, so nothing would correspond one to one. Aggregation
+        cells of the fixed network read the active branches only; their
+        inputs map to those branches' inputs of the supernet cell.
+
+        Raises:
+            ValueError: ``fixed`` is not a fixed ``AutoPoseBackbone`` or its
+                widths or layout differ from this supernet's (the message
+                says why and what to do instead).
+        """
+        if not isinstance(fixed, AutoPoseBackbone) or fixed.is_searchable:
+            raise ValueError(f'AutoPose: the fixed network must be a fixed '
+                             f'AutoPoseBackbone, got {type(fixed).__name__}')
+        mine = dict(channels=self.channels, stem_channels=self.stem_channels,
+                    bottleneck_expansion=self.bottleneck_expansion)
+        theirs = dict(channels=fixed.channels,
+                      stem_channels=fixed.stem_channels,
+                      bottleneck_expansion=fixed.bottleneck_expansion)
+        if mine != theirs:
+            diff = ', '.join(f'{k}: fixed {theirs[k]} vs search {mine[k]}'
+                             for k in mine if mine[k] != theirs[k])
+            raise ValueError(
+                f'AutoPose: cannot copy the supernet weights into the fixed '
+                f'network because its widths differ ({diff}). The derived '
+                f'AutoPose network is built with doubled channels (paper, '
+                f'Sec. 3), so every convolution and BatchNorm has another '
+                f'shape and no weight corresponds one to one. Either retrain '
+                f'the fixed config from scratch (the paper\'s protocol; no '
+                f'--fixed-checkpoint), or derive with a retrain config that '
+                f'keeps the search widths, e.g. configs/autopose/'
+                f'td-hm_autopose-tiny-keep-width_1xb7-4e_coco-sample-64x48.py '
+                f'(model.backbone.channels = the search channels), to '
+                f'fine-tune the shared weights')
+        layout = ('num_stages', 'modules_per_stage', 'branch_decisions',
+                  'individual_nodes', 'aggregation_nodes', 'inactive_inputs')
+        for key in layout:
+            if getattr(fixed, key) != getattr(self, key):
+                raise ValueError(f'AutoPose: fixed network {key}='
+                                 f'{getattr(fixed, key)!r}, supernet '
+                                 f'{getattr(self, key)!r}')
+        inputs = dict(cell_inputs or {})
+        for m, layer in enumerate(fixed.layers):
+            for b in layer.branches:
+                inputs[f'layers.{m}.branches.{b}.aggregation.cell'] = \
+                    layer.sources[int(b)]
+        return super().supernet_key_map(fixed, inputs)
+
     def derive_genotype(self) -> Genotype:
         """Cells by argmax α keeping every predecessor; branches recorded.
 

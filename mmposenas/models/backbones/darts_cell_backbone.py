@@ -8,6 +8,7 @@ cells share one α and all reduction cells another (DARTS). Built with
 """
 from typing import Dict, Optional, Sequence, Tuple, Union
 
+import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
 from mmpose.registry import MODELS
@@ -47,6 +48,8 @@ class DartsCellBackbone(BaseModule, SearchableMixin):
         max_skip (int, optional): Derivation caps the skip connections of
             each cell at this number (P-DARTS); recorded in the cell's
             ``extras['skip_cap']`` when it bites.
+        channels_last (bool): Run in channels-last memory (faster depthwise
+            convolutions on CPU; same results up to float rounding).
         init_cfg (dict, optional): MMEngine initialisation config.
     """
 
@@ -58,9 +61,10 @@ class DartsCellBackbone(BaseModule, SearchableMixin):
                  sampling: str = 'softmax', tau: float = 1.0,
                  out_indices: Sequence[int] = (-1, ),
                  partial_channels: int = 1, edge_normalization: bool = False,
-                 max_skip: Optional[int] = None,
+                 max_skip: Optional[int] = None, channels_last: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        self.channels_last = channels_last
         self.op_names = resolve_op_names(op_set)
         self.num_nodes = num_nodes
         self.max_skip = max_skip
@@ -124,6 +128,8 @@ class DartsCellBackbone(BaseModule, SearchableMixin):
             tuple[Tensor]: Outputs of the cells in ``out_indices``, each
             (B, C_i, H / s_i, W / s_i).
         """
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
         s0 = s1 = self.stem(x)
         samples = self.sample_arch_weights()
         edge_weights = self.sample_edge_weights()

@@ -163,6 +163,11 @@ class PartAwareNASBackbone(BaseModule, SearchableMixin):
             Pair it with ``VolumetricIntegralHead(intermediate_weights=...)``.
         sampling (str): α sampling ('softmax', 'gumbel', 'gumbel_hard').
         tau (float): Initial Gumbel temperature.
+        partial_channels (int): PC-DARTS: only 1/K of the channels go
+            through each mixed op of the supernet (1: plain DARTS); every
+            node width must be divisible by K.
+        channels_last (bool): Run in channels-last memory (faster depthwise
+            convolutions on CPU; same results up to float rounding).
         init_cfg (dict, optional): MMEngine initialisation config.
     """
 
@@ -179,8 +184,10 @@ class PartAwareNASBackbone(BaseModule, SearchableMixin):
                  genotype: Optional[Union[Genotype, Dict, str]] = None,
                  intermediate_supervision: bool = False,
                  sampling: str = 'softmax', tau: float = 1.0,
+                 partial_channels: int = 1, channels_last: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        self.channels_last = channels_last
         if num_fusions < 1:
             raise ValueError('PartAwareNASBackbone needs at least one fusion '
                              'cell (num_fusions >= 1)')
@@ -215,7 +222,8 @@ class PartAwareNASBackbone(BaseModule, SearchableMixin):
             (c_pp, r_pp), (c_p, r_p) = prev
             common = dict(op_names=None if fixed else self.op_names,
                           genotype=fixed[cell_type] if fixed else None,
-                          affine=affine)
+                          affine=affine,
+                          partial_channels=1 if fixed else partial_channels)
             if cell_type == 'fusion':
                 num_fusion_seen += 1
                 last = num_fusion_seen == num_fusions
@@ -311,6 +319,8 @@ class PartAwareNASBackbone(BaseModule, SearchableMixin):
             intermediate maps (``intermediate_supervision``, coarse to fine)
             then the final output.
         """
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
         s0 = s1 = self.stem(x)
         samples = self.sample_arch_weights()
         outs = []

@@ -321,7 +321,9 @@ class SearchableMixin:
         """Return the :class:`~mmposenas.models.search.Genotype` of α."""
         raise NotImplementedError
 
-    def supernet_key_map(self, fixed: nn.Module) -> Dict[str, str]:
+    def supernet_key_map(self, fixed: nn.Module,
+                         cell_inputs: Optional[Dict[str, Sequence[int]]]
+                         = None) -> Dict[str, str]:
         """Where each weight of a fixed network lives in this supernet.
 
         ``fixed`` is this network's class built with the genotype derived
@@ -331,6 +333,12 @@ class SearchableMixin:
         path in both networks) and every other key to itself (stem, heads,
         ...). Backbones with searchable pieces other than DARTS cells
         (branches, fabric paths) override this and extend the result.
+
+        Args:
+            fixed (nn.Module): The fixed network.
+            cell_inputs (dict, optional): Module path of a fixed cell built
+                for some of its inputs only -> the supernet cell inputs it
+                reads (``inputs`` of :meth:`SearchCell.fixed_key_map`).
 
         Returns:
             dict[str, str]: Fixed state-dict key -> supernet state-dict key.
@@ -346,7 +354,8 @@ class SearchableMixin:
             if not isinstance(source, SearchCell) or not source.searchable:
                 raise ValueError(f'fixed network has a cell at {name!r} but '
                                  f'the supernet has no searchable cell there')
-            for k, v in source.fixed_key_map(module).items():
+            inputs = (cell_inputs or {}).get(name)
+            for k, v in source.fixed_key_map(module, inputs).items():
                 mapping[f'{name}.{k}'] = f'{name}.{v}'
             cell_prefixes.append(name + '.')
         for key in fixed.state_dict():

@@ -202,7 +202,9 @@ class SearchCell(nn.Module):
         """Edges of the searchable (fully connected) cell."""
         return num_cell_edges(self.num_nodes, self.num_inputs)
 
-    def fixed_key_map(self, fixed: 'SearchCell') -> Dict[str, str]:
+    def fixed_key_map(self, fixed: 'SearchCell',
+                      inputs: Optional[Sequence[int]] = None
+                      ) -> Dict[str, str]:
         """Where each weight of a fixed cell lives in this searchable cell.
 
         The fixed cell must be built from a genotype derived from this cell
@@ -213,6 +215,11 @@ class SearchCell(nn.Module):
 
         Args:
             fixed (SearchCell): The fixed cell.
+            inputs (Sequence[int], optional): For a fixed cell built from a
+                genotype restricted to some inputs
+                (:meth:`CellGenotype.select_inputs`): the input of this cell
+                that each fixed-cell input is (ascending). Default: the same
+                inputs.
 
         Returns:
             dict[str, str]: Fixed-cell state-dict key -> key in this cell's
@@ -228,6 +235,8 @@ class SearchCell(nn.Module):
         if not self.searchable or fixed.searchable:
             raise ValueError('fixed_key_map maps a fixed cell onto a '
                              'searchable one')
+        if inputs is not None:
+            return self._restricted_key_map(fixed, inputs)
         if fixed.num_inputs != self.num_inputs:
             raise ValueError(f'fixed cell has {fixed.num_inputs} inputs, the '
                              f'searchable cell {self.num_inputs}')
@@ -251,6 +260,50 @@ class SearchCell(nn.Module):
         for name in fixed.state_dict():
             if not name.startswith('edges.'):
                 mapping[name] = name  # preprocess.*, adapters.*
+        return mapping
+
+    def _restricted_key_map(self, fixed: 'SearchCell',
+                            inputs: Sequence[int]) -> Dict[str, str]:
+        """:meth:`fixed_key_map` of a fixed cell reading ``inputs`` only."""
+        inputs = [int(j) for j in inputs]
+        if (len(inputs) != fixed.num_inputs or sorted(set(inputs)) != inputs
+                or not inputs or inputs[0] < 0
+                or inputs[-1] >= self.num_inputs):
+            raise ValueError(f'inputs must name the {fixed.num_inputs} '
+                             f'inputs of the fixed cell among the '
+                             f'{self.num_inputs} of the searchable cell '
+                             f'(ascending), got {inputs}')
+        shift = self.num_inputs - fixed.num_inputs
+
+        def state(j: int) -> int:
+            return inputs[j] if j < fixed.num_inputs else j + shift
+
+        mixed_index = {pair: k for k, pair in enumerate(self.edge_index)}
+        mapping: Dict[str, str] = {}
+        for k, ((i, j), op) in enumerate(zip(fixed.edge_index,
+                                             fixed.edge_ops)):
+            pair = (i, state(j))
+            if pair not in mixed_index or op not in self.op_names:
+                raise ValueError(f'fixed cell edge {k} (node {i} <- state '
+                                 f'{pair[1]}, op {op!r}) does not exist in '
+                                 f'the searchable cell')
+            src = f'edges.{mixed_index[pair]}.ops.{op}.'
+            for name in fixed.edges[k].state_dict():
+                mapping[f'edges.{k}.{name}'] = src + name
+        for name in fixed.state_dict():
+            head, _, rest = name.partition('.')
+            if head == 'edges':
+                continue
+            if head == 'preprocess':
+                j, _, rest = rest.partition('.')
+                mapping[name] = f'preprocess.{inputs[int(j)]}.{rest}'
+            elif head == 'adapters':
+                key, _, rest = rest.partition('.')
+                i, j = (int(v) for v in key.split('_'))
+                mapping[name] = (f'adapters.{self.adapter_key(i, state(j))}'
+                                 f'.{rest}')
+            else:
+                mapping[name] = name
         return mapping
 
     @property
@@ -303,6 +356,7 @@ class SearchCell(nn.Module):
         if self.searchable and weights is None:
             raise ValueError('a searchable cell needs mixing weights')
         sums: List[Optional[Tensor]] = [None] * self.num_nodes
+        relus: Dict[int, Tensor] = {}  # relu(state j), shared by its edges
         k = 0
         for i in range(self.num_nodes):
             while k < len(self.edges) and self.edge_index[k][0] == i:
@@ -316,8 +370,14 @@ class SearchCell(nn.Module):
                 if key in self.adapters:
                     x = self.adapters[key](x)
                 if self.searchable:
-                    out = edge(x, weights[k],
-                               None if active is None else active[k])
+                    edge_active = None if active is None else active[k]
+                    x_relu = None
+                    if key not in self.adapters and \
+                            edge.needs_relu(edge_active):
+                        if j not in relus:
+                            relus[j] = F.relu(x)
+                        x_relu = relus[j]
+                    out = edge(x, weights[k], edge_active, x_relu)
                     if edge_weights is not None:
                         out = edge_weights[k] * out
                 else:

@@ -24,6 +24,7 @@ cell types). Every error names the source file, the field path (e.g.
 keys are errors with a "did you mean". Backbones add their own structural
 checks with :meth:`Genotype.check_cell` and name the same file.
 """
+import copy
 import difflib
 import functools
 import json
@@ -143,7 +144,8 @@ class CellGenotype:
         return dict(nodes=[[[op, int(j)] for op, j in node]
                            for node in self.nodes],
                     concat=[int(c) for c in self.concat],
-                    num_inputs=int(self.num_inputs), extras=self.extras)
+                    num_inputs=int(self.num_inputs),
+                    extras=copy.deepcopy(self.extras))
 
     def select_inputs(self, keep: Sequence[int]) -> 'CellGenotype':
         """The cell restricted to the input nodes ``keep``.
@@ -261,7 +263,7 @@ class Genotype:
     def to_dict(self) -> Dict[str, Any]:
         return dict(format=FORMAT,
                     cells={k: c.to_dict() for k, c in self.cells.items()},
-                    extras=self.extras)
+                    extras=copy.deepcopy(self.extras))
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2) + '\n'

@@ -6,7 +6,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
-from .ops import ZERO, build_op, zeros_like_output
+from .ops import ZERO, build_op, split_leading_relu, zeros_like_output
 
 
 def channel_shuffle(x: Tensor, groups: int) -> Tensor:
@@ -30,7 +30,9 @@ class MixedOp(nn.Module):
     The weights come from :class:`ArchitectureParameters` (softmax, soft or
     straight-through Gumbel), so the mixed op itself holds no α. ``zero`` is
     never built or run: its contribution is exactly zero and so is the gradient
-    it would give its weight. Ops whose weight is exactly zero (the unselected
+    it would give its weight. Candidates that start with a ReLU (DARTS'
+    ReLU-Conv-BN order) share one ``relu(x)`` per input instead of each
+    computing their own. Ops whose weight is exactly zero (the unselected
     ops of a straight-through Gumbel sample) are skipped as well, so a hard
     sample costs one op; the sample's gradient then reaches every α entry
     through the selected weight (GDAS-style estimator).
@@ -80,12 +82,21 @@ class MixedOp(nn.Module):
         })
 
     def _mix(self, x: Tensor, weights: Tensor,
-             active: Optional[Sequence[bool]]) -> Tensor:
+             active: Optional[Sequence[bool]],
+             x_relu: Optional[Tensor] = None) -> Tensor:
         out = None
         for i, name in enumerate(self.op_names):
             if name == ZERO or (active is not None and not active[i]):
                 continue
-            term = weights[i] * self.ops[name](x)
+            op = self.ops[name]
+            rest = split_leading_relu(op)
+            if rest is None:
+                y = op(x)
+            else:  # one ReLU per input, shared by the candidates
+                if x_relu is None:
+                    x_relu = F.relu(x)
+                y = rest(x_relu)
+            term = weights[i] * y
             out = term if out is None else out + term
         if out is None:  # only zero was selected
             out = zeros_like_output(
@@ -93,8 +104,16 @@ class MixedOp(nn.Module):
             out = out * weights.sum()  # keeps the graph connected to α
         return out
 
+    def needs_relu(self, active: Optional[Sequence[bool]] = None) -> bool:
+        """Whether a run with these ``active`` flags uses ``relu(x)``."""
+        return any(
+            name != ZERO and (active is None or active[i])
+            and split_leading_relu(self.ops[name]) is not None
+            for i, name in enumerate(self.op_names))
+
     def forward(self, x: Tensor, weights: Tensor,
-                active: Optional[Sequence[bool]] = None) -> Tensor:
+                active: Optional[Sequence[bool]] = None,
+                x_relu: Optional[Tensor] = None) -> Tensor:
         """Mix the candidates.
 
         Args:
@@ -103,6 +122,9 @@ class MixedOp(nn.Module):
             active (Sequence[bool], optional): (O,) host-side flags of the ops
                 to run, e.g. ``weights != 0`` computed once per cell; all ops
                 run when omitted.
+            x_relu (Tensor, optional): ``relu(x)`` when the caller already
+                has it (a cell computes it once per node state); computed
+                here, once for all candidates, when omitted.
 
         Returns:
             Tensor: (B, C_out, ceil(H/stride), ceil(W/stride)).
@@ -113,14 +135,16 @@ class MixedOp(nn.Module):
                              f'{tuple(weights.shape)}')
         k = self.partial_channels
         if k == 1:
-            out = self._mix(x, weights, active)
+            out = self._mix(x, weights, active, x_relu)
         else:
             c = x.shape[1] // k
             rest = x[:, c:]
             if self.stride == 2:
                 rest = F.max_pool2d(rest, 2, 2, ceil_mode=True)
+            part_relu = None if x_relu is None else x_relu[:, :c]
             out = channel_shuffle(
-                torch.cat([self._mix(x[:, :c], weights, active), rest], 1), k)
+                torch.cat([self._mix(x[:, :c], weights, active, part_relu),
+                           rest], 1), k)
         if self.aux_skip and self.stride == 1 and \
                 x.shape[1] == self.out_channels:
             out = out + self.aux_skip * x

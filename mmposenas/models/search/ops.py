@@ -7,7 +7,7 @@ ceil(W / stride))``. Convolutions follow the DARTS order ReLU-Conv-BN.
 Op sets are named lists (``OP_SETS``) chosen in configs by name, or given as an
 explicit list of op names.
 """
-from typing import Callable, Dict, List, Sequence, Union
+from typing import Callable, Dict, List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
@@ -119,7 +119,10 @@ class FactorizedReduce(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """(B, C_in, H, W) -> (B, C_out, ceil(H/2), ceil(W/2))."""
-        x = self.relu(x)
+        return self.forward_after_relu(self.relu(x))
+
+    def forward_after_relu(self, x: Tensor) -> Tensor:
+        """:meth:`forward` given ``relu(x)``."""
         shifted = F.pad(x, (0, 1, 0, 1))[:, :, 1:, 1:]
         return self.bn(torch.cat([self.conv_a(x), self.conv_b(shifted)], dim=1))
 
@@ -226,6 +229,10 @@ OP_SETS: Dict[str, List[str]] = {
     # The same with the full (dense) dilated conv ``atrous_conv_3x3``.
     'posenfs_subnet_dense': ['zero', 'skip_connect', 'sep_conv_3x3',
                              'atrous_conv_3x3'],
+    # PoseNFS CNF backbone (Fabric-1/2/3) candidates: the subnetwork ops
+    # plus 3x3 max and average pooling, as the official backbone config.
+    'posenfs_backbone': ['zero', 'skip_connect', 'sep_conv_3x3',
+                         'dil_conv_3x3', 'max_pool_3x3', 'avg_pool_3x3'],
 }
 
 
@@ -256,6 +263,41 @@ def resolve_op_names(op_set: Union[str, Sequence[str]]) -> List[str]:
     if len(set(names)) != len(names):
         raise ValueError(f'op set {names} lists an op more than once')
     return names
+
+
+def split_leading_relu(op: nn.Module) -> Optional[Callable[[Tensor], Tensor]]:
+    """The rest of ``op`` after its leading ReLU, if it starts with one.
+
+    Several candidates of an edge (and the edges leaving one node state) all
+    begin with ``ReLU(x)``; a mixed op computes it once and feeds the rest of
+    each such candidate (DARTS' ReLU-Conv-BN order makes this exact).
+
+    Args:
+        op (nn.Module): A candidate built by :func:`build_op`.
+
+    Returns:
+        Callable | None: ``rest`` with ``rest(relu(x)) == op(x)``; ``None``
+        when ``op`` does not start with a ReLU (pools, identity, zero).
+    """
+    if isinstance(op, (ReLUConvBN, DilConv)):
+        op = op.op
+    if isinstance(op, SepConv):
+        first, second = op.op
+        rest_first = split_leading_relu(first)
+        return lambda x: second(rest_first(x))
+    if isinstance(op, FactorizedReduce):
+        return op.forward_after_relu
+    if isinstance(op, nn.Sequential) and len(op) > 1 and \
+            isinstance(op[0], nn.ReLU):
+        rest = tuple(op)[1:]
+
+        def run(x: Tensor) -> Tensor:
+            for module in rest:
+                x = module(x)
+            return x
+
+        return run
+    return None
 
 
 def build_op(name: str, in_channels: int, out_channels: int, stride: int = 1,

@@ -108,12 +108,18 @@ def test_gumbel_hard_samples_are_one_hot_and_run_one_op_per_edge():
         assert [sum(r) for r in active] == [1] * w.shape[0]
     calls = []
     cell = net.layers[0].branches['0'].individual[0].cell
-    for edge in cell.edges:
-        for op in edge.ops.values():
-            op.register_forward_hook(lambda *a: calls.append(1))
+    for k, edge in enumerate(cell.edges):
+        for name, op in edge.ops.items():
+            # every layer of the candidate: the shared ReLU means the op's
+            # own forward may not be the entry point
+            for sub in op.modules():
+                sub.register_forward_hook(
+                    lambda *a, key=(k, name): calls.append(key))
     net.set_active_branches([[1, 0, 0, 0], [0, 0, 0, 0]])
     net(torch.randn(2, 3, 64, 48))
-    assert len(calls) == len(cell.edges) == 10
+    ran = sorted(set(calls))
+    assert [k for k, _ in ran] == list(range(len(cell.edges)))
+    assert len(cell.edges) == 10
 
 
 def test_stage_decisions_share_a_vector_across_the_stage():
@@ -202,3 +208,33 @@ def test_identity_inputs_feed_skipped_branches_to_aggregation():
     out = module(feats, [True, False], w)[0]
     moved = [feats[0], feats[1] + 1]
     assert not torch.allclose(module(moved, [True, False], w)[0], out)
+
+
+def test_one_alpha_per_cell_type_shared_by_every_module():
+    net = supernet(num_stages=2, modules_per_stage=2)
+    alphas = dict(net.arch_params.alphas.items())
+    # individual: 1 input, 4 nodes -> 1+2+3+4 edges; aggregation: 4 inputs,
+    # 2 nodes -> 4+5 edges; 6 ops each
+    assert {k: tuple(a.shape) for k, a in alphas.items()} == {
+        'individual': (10, 6), 'aggregation': (9, 6)}
+    assert sorted(id(a) for a in net.arch_parameters()) == sorted(
+        id(a) for a in alphas.values())
+    # every cell of a type runs the op its α picks: make conv_1x1 the
+    # argmax of the individual cells; in eval mode every individual cell of
+    # every module runs only conv_1x1
+    with torch.no_grad():
+        alphas['individual'].zero_()
+        alphas['individual'][:, 0] = 5.0
+    net.eval()
+    ran = set()
+    for layer in net.layers:
+        for branch in layer.branches.values():
+            for cell in branch.individual:
+                for edge in cell.cell.edges:
+                    for name, op in edge.ops.items():
+                        for sub in op.modules():  # shared ReLU: see above
+                            sub.register_forward_hook(
+                                lambda *a, n=name: ran.add(n))
+    with torch.no_grad():
+        net(torch.randn(1, 3, 64, 48))
+    assert ran == {'conv_1x1'}

@@ -147,3 +147,21 @@ def test_select_best_mask_keeps_the_best_and_scores_each_mask_once():
     assert best.tolist() == [[1, 0]]
     with pytest.raises(ValueError, match='at least one'):
         select_best_mask([], score)
+
+
+def test_entropy_bonus_alone_raises_the_policy_entropy():
+    c = controller(seed=1)
+    with torch.no_grad():  # a confident policy: every bit mostly on
+        c.head.bias.fill_(2.0)
+    masks = [torch.ones(3, 4, dtype=torch.long)] * 2
+    before = c.evaluate(masks[0]).entropy.item()
+    # equal rewards: zero advantage, so only the entropy term moves the policy
+    opt = torch.optim.Adam(c.parameters(), lr=0.05)
+    state = [p.detach().clone() for p in c.parameters()]
+    reinforce_update(c, opt, masks, [0.3, 0.3], MovingAverageBaseline(0.9),
+                     entropy_weight=0.0)
+    assert all(torch.equal(p, q) for p, q in zip(c.parameters(), state))
+    for _ in range(5):
+        reinforce_update(c, opt, masks, [0.3, 0.3],
+                         MovingAverageBaseline(0.9), entropy_weight=1.0)
+    assert c.evaluate(masks[0]).entropy.item() > before + 0.1

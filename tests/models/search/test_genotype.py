@@ -134,3 +134,14 @@ def test_save_keeps_old_file_when_serialisation_fails(tmp_path):
         g.save(path)
     assert open(path).read() == before
     assert CellGenotype([[('skip_connect', 0)]], [2]).num_nodes == 1
+
+
+def test_to_dict_returns_a_copy_of_extras():
+    from mmposenas.models.search import CellGenotype, Genotype
+    cell = CellGenotype(nodes=[[('skip_connect', 0), ('skip_connect', 1)]],
+                        concat=[2], num_inputs=2, extras=dict(a=[1]))
+    g = Genotype(cells=dict(normal=cell), extras=dict(op_names=['x']))
+    d = g.to_dict()
+    d['extras']['op_names'].append('y')
+    d['cells']['normal']['extras']['a'].append(2)
+    assert g.extras == dict(op_names=['x']) and cell.extras == dict(a=[1])

@@ -46,10 +46,12 @@ def test_gumbel_hard_runs_only_the_selected_op():
     op = MixedOp(OPS, 4, 4, 1).eval()
     calls = []
     for name, m in op.ops.items():
-        m.register_forward_hook(lambda mod, i, o, n=name: calls.append(n))
+        for sub in m.modules():  # candidates may run from their 2nd layer on
+            sub.register_forward_hook(
+                lambda mod, i, o, n=name: calls.append(n))
     w = torch.tensor([0.0, 0.0, 1.0, 0.0], requires_grad=True)
     out = op(torch.randn(1, 4, 5, 5), w, active=(w != 0).tolist())
-    assert calls == ['sep_conv_3x3']
+    assert set(calls) == {'sep_conv_3x3'}
     out.sum().backward()
     assert w.grad[2] != 0
 
