@@ -745,20 +745,8 @@ class PartFabricBackbone(BaseModule, SearchableMixin):
         """
         key = prefix + 'search_space'
         if key in state_dict:
-            saved = decode_json_tensor(state_dict[key])
-            ops = list(saved.get('op_names', []))
-            if ops != self.op_names:
-                raise ValueError(
-                    f'PartFabricBackbone: the checkpoint was built with op '
-                    f'list {ops} but the model is configured with '
-                    f'{self.op_names}; use the same op_set')
-            fabric = saved.get('fabric', {})
-            diff = {k: (fabric[k], v) for k, v in self.settings.items()
-                    if k in fabric and fabric[k] != v}
-            if diff:
-                raise ValueError(
-                    f'PartFabricBackbone: fabric settings of the checkpoint '
-                    f'differ, (checkpoint, model): {diff}')
+            check_saved_search_space('PartFabricBackbone', state_dict[key],
+                                     self.op_names, self.settings)
             state_dict[key] = self.search_space.clone()
         super()._load_from_state_dict(state_dict, prefix, local_metadata,
                                       strict, missing_keys, unexpected_keys,
@@ -851,6 +839,36 @@ def encode_json_tensor(data: Any) -> Tensor:
 def decode_json_tensor(t: Tensor) -> Any:
     """Inverse of :func:`encode_json_tensor`."""
     return json.loads(bytes(t.tolist()).decode('utf-8'))
+
+
+def check_saved_search_space(owner: str, saved: Tensor,
+                             op_names: Sequence[str],
+                             settings: Dict[str, Any]) -> None:
+    """Refuse a checkpoint's ``search_space`` buffer of another fabric.
+
+    Args:
+        owner (str): Class name for the message.
+        saved (Tensor): The checkpoint's ``search_space`` buffer (JSON bytes
+            with ``op_names`` and ``fabric`` settings).
+        op_names (Sequence[str]): The model's op list.
+        settings (dict): The model's fabric settings.
+
+    Raises:
+        ValueError: Another op list, or fabric settings that differ (both
+            named, checkpoint first).
+    """
+    saved = decode_json_tensor(saved)
+    ops = list(saved.get('op_names', []))
+    if ops != list(op_names):
+        raise ValueError(
+            f'{owner}: the checkpoint was built with op list {ops} but the '
+            f'model is configured with {list(op_names)}; use the same op_set')
+    fabric = saved.get('fabric', {})
+    diff = {k: (fabric[k], v) for k, v in settings.items()
+            if k in fabric and fabric[k] != v}
+    if diff:
+        raise ValueError(f'{owner}: fabric settings of the checkpoint '
+                         f'differ, (checkpoint, model): {diff}')
 
 
 def fabric_valid_counts(fabric: CellNeuralFabric, like: Tensor) -> Tensor:

@@ -34,7 +34,7 @@ from torch import Tensor
 
 from ..search import (ArchitectureParameters, Genotype, GenotypeError,
                       SearchableMixin, num_cell_edges, resolve_op_names)
-from .fabric import (CellNeuralFabric, decode_json_tensor,
+from .fabric import (CellNeuralFabric, check_saved_search_space,
                      derive_fabric_cell, encode_json_tensor,
                      fabric_positions, fabric_spec_from_cell,
                      fabric_valid_counts, neighbour_mask)
@@ -242,20 +242,9 @@ class FabricPyramidBackbone(BaseModule, SearchableMixin):
         """Refuse a checkpoint of another op list or fabric (see fabric.py)."""
         key = prefix + 'search_space'
         if key in state_dict:
-            saved = decode_json_tensor(state_dict[key])
-            ops = list(saved.get('op_names', []))
-            if ops != self.op_names:
-                raise ValueError(
-                    f'FabricPyramidBackbone: the checkpoint was built with '
-                    f'op list {ops} but the model is configured with '
-                    f'{self.op_names}; use the same op_set')
-            fabric = saved.get('fabric', {})
-            diff = {k: (fabric[k], v) for k, v in self.settings.items()
-                    if k in fabric and fabric[k] != v}
-            if diff:
-                raise ValueError(f'FabricPyramidBackbone: fabric settings of '
-                                 f'the checkpoint differ, (checkpoint, '
-                                 f'model): {diff}')
+            check_saved_search_space('FabricPyramidBackbone',
+                                     state_dict[key], self.op_names,
+                                     self.settings)
             state_dict[key] = self.search_space.clone()
         super()._load_from_state_dict(state_dict, prefix, local_metadata,
                                       strict, missing_keys, unexpected_keys,
