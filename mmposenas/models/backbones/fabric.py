@@ -643,28 +643,10 @@ class PartFabricBackbone(BaseModule, SearchableMixin):
     def _check_genotype(self, genotype: Genotype) -> None:
         """Op list, settings and parts of a genotype must match the config."""
         extras = genotype.extras
-        ops = extras.get('op_names')
-        if ops is None:
-            raise GenotypeError('PoseNFS genotype: extras.op_names is missing')
-        if list(ops) != self.op_names:
-            raise GenotypeError(
-                f'PoseNFS genotype was searched with op list {list(ops)} '
-                f'(extras.op_names) but the model is configured with '
-                f'{self.op_names}; build it with the same op_set')
-        fabric = extras.get('fabric')
-        if not isinstance(fabric, dict):
-            raise GenotypeError('PoseNFS genotype: extras.fabric must be a '
-                                'mapping of fabric settings')
-        for key in ('channels', 'num_hidden', 'num_layers', 'subnet_layers',
-                    'num_scales', 'scale_by_count'):
-            if key not in fabric:
-                raise GenotypeError(f'PoseNFS genotype: extras.fabric.{key} '
-                                    f'is missing')
-            if fabric[key] != self.settings[key]:
-                raise GenotypeError(
-                    f'PoseNFS genotype: extras.fabric.{key} is '
-                    f'{fabric[key]!r} but the model has '
-                    f'{self.settings[key]!r}')
+        check_genotype_search_space(
+            'PoseNFS genotype', 'model', extras, self.op_names, self.settings,
+            ('channels', 'num_hidden', 'num_layers', 'subnet_layers',
+             'num_scales', 'scale_by_count'))
         parts = extras.get('parts')
         if parts is not None and \
                 [list(g) for g in parts.get('groups', [])] != \
@@ -839,6 +821,44 @@ def encode_json_tensor(data: Any) -> Tensor:
 def decode_json_tensor(t: Tensor) -> Any:
     """Inverse of :func:`encode_json_tensor`."""
     return json.loads(bytes(t.tolist()).decode('utf-8'))
+
+
+def check_genotype_search_space(owner: str, what: str, extras: Dict,
+                                op_names: Sequence[str],
+                                settings: Dict[str, Any],
+                                keys: Sequence[str]) -> None:
+    """A fabric genotype's op list and settings must match the model's.
+
+    Args:
+        owner (str): Start of the message (e.g. ``'PoseNFS genotype'``).
+        what (str): What is configured (``'model'``, ``'backbone'``).
+        extras (dict): The genotype's ``extras`` (``op_names``, ``fabric``).
+        op_names (Sequence[str]): The model's op list.
+        settings (dict): The model's fabric settings.
+        keys (Sequence[str]): Settings that must be present and equal.
+
+    Raises:
+        GenotypeError: Naming the field path, what was found and expected.
+    """
+    ops = extras.get('op_names')
+    if ops is None:
+        raise GenotypeError(f'{owner}: extras.op_names is missing')
+    if list(ops) != list(op_names):
+        raise GenotypeError(
+            f'{owner} was searched with op list {list(ops)} '
+            f'(extras.op_names) but the {what} is configured with '
+            f'{list(op_names)}; build it with the same op_set')
+    fabric = extras.get('fabric')
+    if not isinstance(fabric, dict):
+        raise GenotypeError(f'{owner}: extras.fabric must be a mapping of '
+                            f'fabric settings')
+    for key in keys:
+        if key not in fabric:
+            raise GenotypeError(f'{owner}: extras.fabric.{key} is missing')
+        if fabric[key] != settings[key]:
+            raise GenotypeError(
+                f'{owner}: extras.fabric.{key} is {fabric[key]!r} but the '
+                f'{what} has {settings[key]!r}')
 
 
 def check_saved_search_space(owner: str, saved: Tensor,

@@ -32,9 +32,10 @@ from mmengine.model import BaseModule
 from mmpose.registry import MODELS
 from torch import Tensor
 
-from ..search import (ArchitectureParameters, Genotype, GenotypeError,
+from ..search import (ArchitectureParameters, Genotype,
                       SearchableMixin, num_cell_edges, resolve_op_names)
-from .fabric import (CellNeuralFabric, check_saved_search_space,
+from .fabric import (CellNeuralFabric, check_genotype_search_space,
+                     check_saved_search_space,
                      derive_fabric_cell, encode_json_tensor,
                      fabric_positions, fabric_spec_from_cell,
                      fabric_valid_counts, neighbour_mask)
@@ -216,24 +217,11 @@ class FabricPyramidBackbone(BaseModule, SearchableMixin):
         return Genotype(cells={BACKBONE_CELL: cell}, extras=extras)
 
     def _check_genotype(self, genotype: Genotype) -> None:
-        extras = genotype.extras
-        ops = extras.get('op_names')
-        if ops is None or list(ops) != self.op_names:
-            raise GenotypeError(
-                f'PoseNFS backbone genotype was searched with op list '
-                f'{ops} (extras.op_names) but the backbone is configured '
-                f'with {self.op_names}; build it with the same op_set')
-        fabric = extras.get('fabric')
-        if not isinstance(fabric, dict):
-            raise GenotypeError('PoseNFS backbone genotype: extras.fabric '
-                                'must be a mapping of fabric settings')
-        for key in ('num_layers', 'kept_layers', 'channels', 'num_hidden',
-                    'num_scales', 'scale_by_count'):
-            if fabric.get(key) != self.settings[key]:
-                raise GenotypeError(
-                    f'PoseNFS backbone genotype: extras.fabric.{key} is '
-                    f'{fabric.get(key)!r} but the backbone has '
-                    f'{self.settings[key]!r}')
+        check_genotype_search_space(
+            'PoseNFS backbone genotype', 'backbone', genotype.extras,
+            self.op_names, self.settings,
+            ('num_layers', 'kept_layers', 'channels', 'num_hidden',
+             'num_scales', 'scale_by_count'))
         genotype.validate(op_names=self.op_names, required=[BACKBONE_CELL])
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata,
