@@ -33,8 +33,24 @@ def train_once(config: str, work_dir: str, threads: int) -> None:
     from mmengine.runner import Runner
 
     import mmposenas  # noqa: F401
-    cfg = Config.fromfile(config)
-    cfg.work_dir = work_dir
+    Runner.from_cfg(tiny_search_config(Config.fromfile(config),
+                                       work_dir)).train()
+
+
+def tiny_search_config(cfg, work_dir: str):
+    """The tiny search of this check (also used by test_determinism.py).
+
+    1 epoch of 2 iterations of 3 instances, α stepped from the first
+    iteration, the demo's loader settings (2 persistent workers).
+
+    Args:
+        cfg (mmengine.Config): The tiny 2D DARTS search config.
+        work_dir (str): Work directory of the run.
+
+    Returns:
+        mmengine.Config: ``cfg``, changed in place.
+    """
+    cfg.work_dir = str(work_dir)
     cfg.train_cfg.max_epochs = 1
     cfg.train_cfg.val_interval = 100
     cfg.custom_hooks[1].begin_epoch = 0
@@ -43,7 +59,7 @@ def train_once(config: str, work_dir: str, threads: int) -> None:
     for loader in (cfg.train_dataloader, cfg.custom_hooks[1].arch_dataloader):
         loader.batch_size = 3
         loader.dataset.indices = 6  # 2 iterations of 3 instances
-    Runner.from_cfg(cfg).train()
+    return cfg
 
 
 def compare(paths: List[str]) -> List[tuple]:

@@ -6,28 +6,26 @@ updates from the first iteration: everything random must come from the
 config's ``randomness.seed`` (model init, sampler order, worker
 augmentation, the architecture loader).
 """
+import importlib.util
 import json
+import os.path as osp
 
 import pytest
 import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from conftest import SEARCH_CFG
+from conftest import REPO, SEARCH_CFG
 
 
 def run(work_dir):
-    cfg = Config.fromfile(SEARCH_CFG)
-    cfg.work_dir = str(work_dir)
-    cfg.train_cfg.max_epochs = 1
-    cfg.train_cfg.val_interval = 100
-    cfg.custom_hooks[1].begin_epoch = 0
-    cfg.train_dataloader.num_workers = 2
-    cfg.train_dataloader.persistent_workers = True
-    for loader in (cfg.train_dataloader, cfg.custom_hooks[1].arch_dataloader):
-        loader.batch_size = 3
-        loader.dataset.indices = 6  # 2 iterations of 3 instances
-    Runner.from_cfg(cfg).train()
+    spec = importlib.util.spec_from_file_location(
+        'thread_count_effect_for_determinism',
+        osp.join(REPO, 'benchmarks', 'thread_count_effect.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    Runner.from_cfg(module.tiny_search_config(Config.fromfile(SEARCH_CFG),
+                                              work_dir)).train()
     return torch.load(work_dir / 'epoch_1.pth', map_location='cpu')
 
 
