@@ -155,7 +155,10 @@ def memory_probe(partial_channels: int, batch: int, size: int) -> Dict:
     before = rss_bytes()
     net.train()
     outputs_sum(net(x)).backward()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    # the peak is at least every RSS seen (ru_maxrss, in KiB, can lag the
+    # current RSS by a page)
+    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+               rss_bytes(), before)
     result = dict(cpu_peak_growth=peak - before,
                   params=sum(p.numel() for p in net.parameters()))
     if cuda:
