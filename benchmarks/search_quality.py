@@ -1189,6 +1189,8 @@ def parse_args(argv=None):
     p.add_argument('--retrain-epochs', type=int)
     p.add_argument('--train-images', type=int)
     p.add_argument('--arch-images', type=int)
+    p.add_argument('--batch', type=int, help='batch size of every run')
+    p.add_argument('--lr', type=float, help='Adam lr of every retrain')
     p.add_argument('--estimate-only', action='store_true')
     p.add_argument('--docs', action='store_true',
                    help='copy table and plot into docs/search_quality.md')
@@ -1198,7 +1200,7 @@ def parse_args(argv=None):
 def schedule_of(args) -> Schedule:
     s = copy.copy(QUICK if args.quick else FULL)
     for k in ('search_epochs', 'retrain_epochs', 'train_images',
-              'arch_images'):
+              'arch_images', 'batch', 'lr'):
         if getattr(args, k) is not None:
             setattr(s, k, getattr(args, k))
     return s

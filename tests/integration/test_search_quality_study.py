@@ -197,3 +197,13 @@ def test_a_work_dir_is_not_resumed_under_another_schedule(tmp_path):
         sq.check_schedule(path, sq.Schedule(3, 7, 640, 256), '/data/a')
     with pytest.raises(ValueError, match='use another --work-dir'):
         sq.check_schedule(path, sched, '/data/b')
+
+
+def test_schedule_flags_override_the_default_schedule():
+    sched = sq.schedule_of(sq.parse_args(
+        ['--batch', '8', '--lr', '1e-3', '--retrain-epochs', '2']))
+    assert (sched.batch, sched.lr, sched.retrain_epochs) == (8, 1e-3, 2)
+    assert sched.search_epochs == sq.FULL.search_epochs
+    default = sq.schedule_of(sq.parse_args([]))
+    assert default == sq.FULL and default is not sq.FULL
+    assert sq.schedule_of(sq.parse_args(['--quick'])) == sq.QUICK
