@@ -428,9 +428,45 @@ def write_plot(agg: Dict[str, dict], path: str) -> None:
     os.replace(tmp, path)
 
 
+#: ops without weights at stride 1 (``skip_connect`` at stride 2 is a
+#: factorized reduce, which has weights; counted here all the same)
+PARAMETER_FREE = ('zero', 'skip_connect', 'max_pool_3x3', 'avg_pool_3x3')
+
+
+def op_summary(genotype: dict) -> str:
+    """Per cell type: how many edges hold a parameter-free op, and which.
+
+    Example: ``'normal 5/6 param-free (max_pool_3x3 3, skip_connect 2)'``.
+    The collapse of DARTS shows as a cell of skip / pooling edges.
+    """
+    parts = []
+    for name, cell in sorted((genotype or {}).get('cells', {}).items()):
+        ops = [edge[0] for node in cell.get('nodes', []) for edge in node]
+        free = [op for op in ops if op in PARAMETER_FREE]
+        counts = {}
+        for op in free:
+            counts[op] = counts.get(op, 0) + 1
+        which = ', '.join(f'{op} {n}' for op, n in
+                          sorted(counts.items(), key=lambda kv: -kv[1]))
+        parts.append(f'{name} {len(free)}/{len(ops)} param-free' +
+                     (f' ({which})' if which else ''))
+    return '; '.join(parts)
+
+
+def derived_cells_markdown(rows: List[Row], genotypes: Dict[str, dict]
+                           ) -> str:
+    """One line per row with a genotype: :func:`op_summary`."""
+    lines = ['| row | derived cells |', '|---|---|']
+    for row in rows:
+        if row.name in genotypes:
+            lines.append(f'| {row.name} | {op_summary(genotypes[row.name])} |')
+    return '\n'.join(lines) + '\n'
+
+
 def report_markdown(agg: Dict[str, dict], rows: List[Row], command: str,
-                    png_name: str, header: str = '') -> str:
-    """Tables, findings and the plot link of a run."""
+                    png_name: str, header: str = '',
+                    genotypes: Optional[Dict[str, dict]] = None) -> str:
+    """Tables, findings, derived cells and the plot link of a run."""
     parts = [header] if header else []
     parts.append(f'Command:\n\n```bash\n{command}\n```\n')
     for chain, searched in (('2d', 'darts-fo'), ('3d', 'pa-fo')):
@@ -439,6 +475,13 @@ def report_markdown(agg: Dict[str, dict], rows: List[Row], command: str,
         parts.append(f'### {chain} chain\n')
         parts.append(markdown_table(agg, rows, chain))
         parts.append('Finding: ' + finding(agg, chain, searched) + '\n')
+        chain_genotypes = {r.name: genotypes[r.name] for r in rows
+                           if r.chain == chain and r.name in agg and
+                           r.name in (genotypes or {})}
+        if chain_genotypes:
+            parts.append('Derived cells (parameter-free ops per cell type):'
+                         '\n')
+            parts.append(derived_cells_markdown(rows, chain_genotypes))
     parts.append(f'![accuracy vs multiply-adds]({png_name})\n')
     return '\n'.join(parts)
 
@@ -1034,6 +1077,20 @@ class Study:
         return result
 
 
+def job_minutes(study: Study, searches: List[Row],
+                results: List[dict]) -> float:
+    """Minutes of job time the study's runs took (from their records).
+
+    Cached runs count with the time they took when they ran, so a re-run
+    that only rewrites the report still states what the study cost.
+    """
+    total = sum(r.get('wall_s', 0.0) for r in results)
+    for row in searches:
+        done = read_json(osp.join(study.wd, 'search', row.name, 'done.json'))
+        total += (done or {}).get('wall_s', 0.0)
+    return total / 60
+
+
 def skip_caps(genotype_path: str) -> List[str]:
     """Cells whose skip cap bit (``extras['skip_cap']``)."""
     data = read_json(genotype_path) or {}
@@ -1279,9 +1336,14 @@ def main(argv=None) -> dict:
               f'{sched.retrain_epochs} retrain epochs, '
               f'{sched.train_images} training images, batch {sched.batch}, '
               f'seeds {seeds}; wall time {wall / 60:.1f} min on '
-              f'{args.jobs} job(s) x 1 thread.\n')
+              f'{args.jobs} job(s) x 1 thread; the runs themselves '
+              f'(searches + retrains, cached ones included) took '
+              f'{job_minutes(study, searches, results):.0f} job-minutes.\n')
+    genotypes = {r.name: read_json(study.genotype_path(r)) for r in rows
+                 if r.group != 'hand' and
+                 osp.exists(study.genotype_path(r))}
     md = report_markdown(agg, all_rows, command, 'search_quality.png',
-                         header)
+                         header, genotypes=genotypes)
     if errors:
         md += '\nErrors:\n\n' + '\n'.join(f'- {e}' for e in errors) + '\n'
     atomic_write_text(osp.join(study.wd, 'search_quality.md'), md)

@@ -207,3 +207,18 @@ def test_schedule_flags_override_the_default_schedule():
     default = sq.schedule_of(sq.parse_args([]))
     assert default == sq.FULL and default is not sq.FULL
     assert sq.schedule_of(sq.parse_args(['--quick'])) == sq.QUICK
+
+
+def test_op_summary_counts_parameter_free_edges_per_cell():
+    genotype = {'cells': {
+        'normal': {'nodes': [[['max_pool_3x3', 0], ['skip_connect', 1]],
+                             [['sep_conv_3x3', 0], ['max_pool_3x3', 2]]]},
+        'reduce': {'nodes': [[['dil_conv_3x3', 0], ['sep_conv_5x5', 1]]]}}}
+    assert sq.op_summary(genotype) == (
+        'normal 3/4 param-free (max_pool_3x3 2, skip_connect 1); '
+        'reduce 0/2 param-free')
+    rows = [sq.Row('a', '2d', 'searched', 'A'),
+            sq.Row('b', '2d', 'random', 'B')]
+    table = sq.derived_cells_markdown(rows, {'b': genotype})
+    assert table.splitlines()[2].startswith('| b | normal 3/4')
+    assert len(table.splitlines()) == 3  # row a has no genotype
