@@ -59,7 +59,8 @@ def test_random_genotypes_respect_window_and_op_space():
                 for op, src in node:
                     assert op in supernet.op_names and op != 'none'
         # the recorded α seed reproduces the genotype
-        supernet.arch_params.reset_random(p['seed'])
+        tilt = sq.draw_random_alpha(supernet, p['seed'])
+        assert tilt == p['tilt'] and abs(tilt) <= sq.TILT
         assert supernet.derive_genotype().to_dict() == p['genotype']
     # tries are counted per pick: they add up to the last seed used
     assert sum(p['tries'] for p in picks) == picks[-1]['seed'] - 3 * 100003 \
@@ -222,3 +223,58 @@ def test_op_summary_counts_parameter_free_edges_per_cell():
     table = sq.derived_cells_markdown(rows, {'b': genotype})
     assert table.splitlines()[2].startswith('| b | normal 3/4')
     assert len(table.splitlines()) == 3  # row a has no genotype
+
+
+def test_the_tilt_moves_random_genotypes_between_pooling_and_convolutions():
+    supernet = DartsCellBackbone(**TINY)
+
+    def conv_edges(tilt):
+        counts = []
+        for seed in range(20):
+            sq.draw_random_alpha(supernet, seed, tilt=0.0)
+            with torch.no_grad():  # a fixed tilt: add it by hand
+                for key in supernet.arch_params.alphas.keys():
+                    a = supernet.arch_params.alphas[key]
+                    a.add_(tilt * torch.tensor(
+                        [0.0 if n in sq.PARAMETER_FREE else 1.0
+                         for n in supernet.op_names]))
+            g = supernet.derive_genotype().to_dict()
+            counts.append(sum(op not in sq.PARAMETER_FREE
+                              for c in g['cells'].values()
+                              for node in c['nodes'] for op, _ in node))
+        return sum(counts) / len(counts)
+
+    low, mid, high = conv_edges(-6.0), conv_edges(0.0), conv_edges(6.0)
+    assert low < mid < high
+    assert low == 0  # every edge parameter-free (zero is never derived)
+    # the tilt a draw uses lies in the range and depends on the seed
+    tilts = {sq.draw_random_alpha(supernet, s) for s in range(10)}
+    assert len(tilts) == 10 and all(abs(t) <= sq.TILT for t in tilts)
+
+
+def test_remeasure_latency_updates_row_and_result_records(tmp_path):
+    import argparse
+    sched = sq.Schedule(1, 1, 64, 32)
+    row = sq.Row('darts-fo', '2d', 'searched', 'x', search={})
+    supernet = sq.build_model(
+        sq.search_config(row, str(tmp_path), sched)['model']).backbone
+    geno = str(tmp_path / 'genotype.json')
+    sq.write_json(geno, supernet.derive_genotype().to_dict())
+    cfg = sq.retrain_config(row, str(tmp_path), sched, genotype=geno)
+    cfg_path = sq.dump_config(
+        cfg, str(tmp_path / 'rows' / 'darts-fo' / 'retrain_config.py'), 'x')
+    study = sq.Study(argparse.Namespace(work_dir=str(tmp_path),
+                                        data=str(tmp_path)), [row], [row],
+                     sched)
+    infos = {'darts-fo': dict(row='darts-fo', config=cfg_path,
+                              latency_ms=-1.0)}
+    results = [dict(row='darts-fo', seed=s, latency_ms=-1.0) for s in (0, 1)]
+    sq.remeasure_latency(study, [row], infos, results)
+    latency = infos['darts-fo']['latency_ms']
+    assert 0 < latency < 1000
+    assert sq.read_json(str(tmp_path / 'rows' / 'darts-fo' /
+                            'row.json'))['latency_ms'] == latency
+    for r in results:
+        assert r['latency_ms'] == latency
+        assert sq.read_json(study.result_path(row, r['seed']))[
+            'latency_ms'] == latency
