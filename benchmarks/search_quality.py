@@ -1308,6 +1308,9 @@ def parse_args(argv=None):
     p.add_argument('--batch', type=int, help='batch size of every run')
     p.add_argument('--lr', type=float, help='Adam lr of every retrain')
     p.add_argument('--estimate-only', action='store_true')
+    p.add_argument('--report-only', action='store_true',
+                   help='run nothing: the report of the cached results (a '
+                   'study still running, or an interrupted one)')
     p.add_argument('--remeasure-latency', action='store_true',
                    help='measure every row\'s CPU latency again, one after '
                    'the other, before the report')
@@ -1353,7 +1356,8 @@ def main(argv=None) -> dict:
     searches = study.search_rows()
     print(f'schedule: {sched}; seeds {seeds}; {len(rows)} rows, '
           f'{len(searches)} searches, {args.jobs} job(s) x 1 thread')
-    total, per = estimate(study, searches, seeds)
+    total, per = (0.0, {}) if args.report_only else \
+        estimate(study, searches, seeds)
     for k, v in per.items():
         print(f'  estimate {k:28s} {v / 60:6.1f} min')
     print(f'estimated wall time: {total / 60:.1f} min (measured steps, '
@@ -1367,7 +1371,17 @@ def main(argv=None) -> dict:
     # longest first, so that the last search does not run alone
     searches = sorted(searches, key=lambda r: -per.get('search:' + r.name,
                                                        STARTUP_S))
-    _, errors = pmap(study.run_search, searches, args.jobs)
+    if args.report_only:  # only searches that finished
+        errors = [f'{r.name}: search not finished' for r in searches
+                  if not read_json(osp.join(study.wd, 'search', r.name,
+                                            'done.json'))]
+        done = {r.name for r in searches} - {e.split(':')[0] for e in errors}
+        rows = [r for r in rows if r.group in ('hand', 'random') or
+                (study.by_name[r.search['from']].name if r.search and
+                 'from' in r.search else r.name) in done]
+        study.rows = rows
+    else:
+        _, errors = pmap(study.run_search, searches, args.jobs)
     print(f'searches done in {time.time() - t0:.0f} s', flush=True)
     infos = {}
     for row in rows:
@@ -1384,8 +1398,14 @@ def main(argv=None) -> dict:
                   f'{info["latency_ms"]:.2f} ms {info["note"]}', flush=True)
     jobs = [(r, s) for s in seeds for r in rows if r.name in infos]
     t0 = time.time()
-    results, errs = pmap(lambda rs: study.retrain(rs[0], infos[rs[0].name],
-                                                  rs[1]), jobs, args.jobs)
+    if args.report_only:  # cached results only
+        results = [read_json(study.result_path(r, s)) for r, s in jobs]
+        errs = [f'{r.name} seed {s}: not run yet' for (r, s), res in
+                zip(jobs, results) if res is None]
+        results = [res for res in results if res is not None]
+    else:
+        results, errs = pmap(lambda rs: study.retrain(
+            rs[0], infos[rs[0].name], rs[1]), jobs, args.jobs)
     errors += errs
     print(f'retrains done in {time.time() - t0:.0f} s', flush=True)
     if args.remeasure_latency:
