@@ -940,6 +940,17 @@ class Study:
         self.py = sys.executable
 
     # ---- searches
+    def search_source(self, row: Row) -> Row:
+        """The row whose search ``row`` derives from (``from`` or itself)."""
+        if row.search and 'from' in row.search:
+            return self.by_name[row.search['from']]
+        return row
+
+    def search_done(self, row: Row) -> bool:
+        """Whether the search of ``row`` has finished (``done.json``)."""
+        return read_json(osp.join(self.wd, 'search', row.name,
+                                  'done.json')) is not None
+
     def search_rows(self) -> List[Row]:
         """Every search the selected rows need (their refs included)."""
         need = []
@@ -949,8 +960,7 @@ class Study:
                 if row is None or not (row.search or row.group ==
                                        'external'):
                     continue
-                src = self.by_name[row.search['from']] if row.search and \
-                    'from' in row.search else row
+                src = self.search_source(row)
                 if src not in need:
                     need.append(src)
         return need
@@ -987,9 +997,7 @@ class Study:
         out = self.genotype_path(row)
         if osp.exists(out):
             return out
-        src = self.by_name[row.search['from']] if row.search and \
-            'from' in row.search else row
-        wd = osp.join(self.wd, 'search', src.name)
+        wd = osp.join(self.wd, 'search', self.search_source(row).name)
         cmd = [self.py, 'tools/derive.py', osp.join(wd, 'search_config.py'),
                last_checkpoint(wd), '--out', out]
         if row.derive_options:
@@ -1372,13 +1380,10 @@ def main(argv=None) -> dict:
     searches = sorted(searches, key=lambda r: -per.get('search:' + r.name,
                                                        STARTUP_S))
     if args.report_only:  # only searches that finished
-        errors = [f'{r.name}: search not finished' for r in searches
-                  if not read_json(osp.join(study.wd, 'search', r.name,
-                                            'done.json'))]
-        done = {r.name for r in searches} - {e.split(':')[0] for e in errors}
+        unfinished = [r for r in searches if not study.search_done(r)]
+        errors = [f'{r.name}: search not finished' for r in unfinished]
         rows = [r for r in rows if r.group in ('hand', 'random') or
-                (study.by_name[r.search['from']].name if r.search and
-                 'from' in r.search else r.name) in done]
+                study.search_source(r) not in unfinished]
         study.rows = rows
     else:
         _, errors = pmap(study.run_search, searches, args.jobs)
