@@ -29,31 +29,6 @@ settings.register_profile('dev', max_examples=300, deadline=None,
 settings.load_profile(os.environ.get('HYPOTHESIS_PROFILE', 'ci'))
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-
-
-def pytest_configure(config):
-    """One temporary directory root per process in mutation runs.
-
-    ``tools/mutation_report.py`` sets ``MMPOSENAS_BASETEMP_ROOT``: mutmut
-    forks its workers from one process, so parallel workers would share
-    pytest's numbered ``tmp_path`` roots, and a worker's clean-up of old
-    roots deleted the directories another worker's test was still using
-    (spurious kills). Each process gets ``<root>/pid<N>`` instead.
-    """
-    root = os.environ.get('MMPOSENAS_BASETEMP_ROOT')
-    if root and not config.option.basetemp:
-        os.makedirs(root, exist_ok=True)
-        config.option.basetemp = osp.join(root, f'pid{os.getpid()}')
-
-
-def pytest_unconfigure(config):
-    """Remove the per-process root of a mutation run (see above)."""
-    root = os.environ.get('MMPOSENAS_BASETEMP_ROOT')
-    basetemp = config.option.basetemp
-    if root and basetemp and str(basetemp).startswith(root):
-        import shutil
-        shutil.rmtree(basetemp, ignore_errors=True)
-
 SEARCH_CFG = osp.join(
     REPO, 'configs/darts_pose/'
     'td-hm_darts-tiny-search-fo_1xb7-4e_coco-sample-64x48.py')
