@@ -48,3 +48,32 @@ def test_draw_interval_writes_pictures(tmp_path):
     with pytest.raises(ValueError, match='draw_interval'):
         cfg.custom_hooks[2].draw_interval = 0
         Runner.from_cfg(cfg)
+
+
+def test_draw_labels_part_groups_with_the_model_joint_names(tmp_path):
+    """The pictures name each body-part node's joints from the model meta."""
+    from mmposenas.engine.hooks import GenotypeExportHook
+    from mmposenas.models.search import CellGenotype
+    from mmposenas.visualization import draw_cell
+
+    runner = Runner.from_cfg(search_cfg(tmp_path))
+    names = ['nose', 'left_eye', 'right_eye']
+    runner.model.dataset_meta = dict(
+        keypoint_id2name=dict(enumerate(names)))
+    fusion = CellGenotype(
+        nodes=[[('skip_connect', 0), ('max_pool_3x3', 1)],
+               [('skip_connect', 2), ('avg_pool_3x3', 0)]],
+        concat=[2, 3], extras=dict(node_groups=[[2, 0], [1]]))
+    genotype = Genotype(cells=dict(fusion=fusion))
+    hook = next(h for h in runner.hooks
+                if isinstance(h, GenotypeExportHook))
+    written = hook.draw(runner, genotype, epoch=3, iteration=7)
+    picture = tmp_path / 'genotype_vis' / 'epoch_3' / 'cell_fusion.png'
+    assert written == [str(picture)]
+    engine = draw_cell(fusion, str(tmp_path / 'named.png'), 'fusion cell',
+                       names)
+    draw_cell(fusion, str(tmp_path / 'numbered.png'), 'fusion cell', None,
+              engine)
+    named = (tmp_path / 'named.png').read_bytes()
+    assert named != (tmp_path / 'numbered.png').read_bytes()
+    assert picture.read_bytes() == named
