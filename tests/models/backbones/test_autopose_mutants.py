@@ -204,3 +204,13 @@ def test_set_derived_branches_error_names_the_method(pair):
                        r'\[3\]: expected 0 or 1, got 2$'):
         net.set_derived_branches([[1, 0, 1, 0], [0, 0, 0, 2]])
     assert net.derived_branches.tolist() == MASK
+
+
+def test_key_map_lists_every_width_that_differs(pair):
+    net, g, _ = pair
+    fixed = MODELS.build(dict(CFG, genotype=g, channels=(4, 4, 8, 8),
+                              stem_channels=8))
+    with pytest.raises(ValueError, match=re.escape(
+            'widths differ (channels: fixed [4, 4, 8, 8] vs search '
+            '[2, 2, 4, 4], stem_channels: fixed 8 vs search 4). ')):
+        net.supernet_key_map(fixed)
