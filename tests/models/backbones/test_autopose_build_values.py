@@ -175,3 +175,31 @@ def test_supernet_with_argmax_equals_the_fixed_network(inactive):
     assert sorted(fixed.layers[0].branches) == ['0', '2', '3']
     assert fixed.layers[0].sources[0] == (
         [0, 2, 3] if inactive == 'drop' else [0, 1, 2, 3])
+
+
+@pytest.mark.parametrize('inactive', ['drop', 'identity'])
+def test_module_output_is_two_individual_cells_then_aggregation(inactive):
+    """Recompute a supernet module from its own cells, cell by cell."""
+    from mmposenas.models.backbones.autopose import AutoPoseModule
+    torch.manual_seed(0)
+    chans, sizes = (2, 3, 4), [(8, 6), (4, 3), (2, 2)]
+    module = AutoPoseModule(chans, op_names=['conv_3x3', 'skip_connect'],
+                            inactive_inputs=inactive, affine=False).eval()
+    feats = [torch.randn(2, c, *s) for c, s in zip(chans, sizes)]
+    w_ind = torch.softmax(torch.randn(10, 2), -1)
+    w_agg = torch.softmax(torch.randn(3 + 4, 2), -1)
+    mask = [True, False, True]
+    with torch.no_grad():
+        outs = module(feats, mask, {'individual': (w_ind, None),
+                                    'aggregation': (w_agg, None)})
+        hidden = {}
+        for b in (0, 2):
+            c0, c1 = module.branches[str(b)].individual
+            hidden[b] = c1((c0((feats[b], ), w_ind), ), w_ind)
+        skipped = feats[1] if inactive == 'identity' else None
+        for b in (0, 2):
+            ref = module.branches[str(b)].aggregation(
+                [hidden[0], skipped, hidden[2]], w_agg,
+                out_size=feats[b].shape[-2:])
+            assert torch.equal(outs[b], ref)
+    assert outs[1] is feats[1]
