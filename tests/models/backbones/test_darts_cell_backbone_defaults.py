@@ -127,3 +127,25 @@ def test_max_skip_caps_the_derived_skip_connections():
 
     assert derived(None) == 6  # 3 nodes x 2 edges, all skips
     assert derived(1) == 1
+
+
+def test_derived_genotype_records_the_op_names_and_init_cfg_is_kept():
+    ops = ['skip_connect', 'sep_conv_3x3', 'max_pool_3x3']
+    init_cfg = dict(type='Kaiming', layer='Conv2d')
+    net = DartsCellBackbone(channels=4, stem_channels=4, num_nodes=2,
+                            op_set=ops, init_cfg=init_cfg)
+    assert net.derive_genotype().extras == dict(op_names=ops)
+    assert net.init_cfg == init_cfg
+
+
+def test_edge_normalization_weights_enter_the_forward_pass():
+    torch.manual_seed(0)
+    net = DartsCellBackbone(channels=4, stem_channels=4, num_nodes=2,
+                            edge_normalization=True).eval()
+    x = torch.randn(1, 3, 16, 12)
+    with torch.no_grad():
+        before = net(x)[0]
+        for beta in net.arch_params.edge_alphas.values():
+            beta[0] += 3.0  # favour one incoming edge of node 0
+        after = net(x)[0]
+    assert (after - before).abs().max() > 1e-3
