@@ -117,3 +117,38 @@ def test_reward_subset_is_scored_on_its_own_ground_truth():
     with_file.dataset_meta = dataset.metainfo
     scores_subset_alone(with_file)
     assert with_file.metrics[0].coco is not None
+
+
+def test_backbone_lookup_and_its_checks():
+    """model.backbone, else the model itself; a searchable supernet only."""
+    import torch.nn as nn
+
+    def build(**kw):
+        return MODELS.build(dict(type='AutoPoseBackbone', stem_channels=4,
+                                 channels=(2, 2, 2, 2), num_stages=1,
+                                 modules_per_stage=1, bottleneck_expansion=2,
+                                 **kw))
+
+    net = build()
+    assert net.is_searchable
+    wrapper = nn.Module()
+    wrapper.backbone = net
+    find = BranchControllerHook._backbone
+    assert find(SimpleNamespace(model=wrapper)) is net
+    assert find(SimpleNamespace(model=net)) is net  # a bare backbone
+    # a backbone without the branch interface names what it lacks
+    with pytest.raises(RuntimeError,
+                       match=r"\(Linear\).*missing \['set_active_branches', "
+                       r"'set_derived_branches', 'num_branch_decisions', "
+                       r"'num_branches'\]"):
+        find(SimpleNamespace(model=nn.Linear(2, 2)))
+    # the interface without architecture parameters is refused too
+    fixed = build(genotype=net.derive_genotype())
+    assert not fixed.is_searchable
+    with pytest.raises(RuntimeError, match='missing architecture parameters'):
+        find(SimpleNamespace(model=fixed))
+    # ... and so is one that does not say whether it is searchable
+    bare = SimpleNamespace(set_active_branches=None, set_derived_branches=None,
+                           num_branch_decisions=1, num_branches=2)
+    with pytest.raises(RuntimeError, match='missing architecture parameters'):
+        find(SimpleNamespace(model=bare))
