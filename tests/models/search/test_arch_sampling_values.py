@@ -143,3 +143,20 @@ def test_mixin_samples_active_flags_and_edge_weights():
     beta = ap.edge_alphas['a'].detach()
     assert torch.allclose(net.sample_edge_weights()['a'], beta.softmax(0))
     assert TinySearchable(None).sample_edge_weights() == {}
+
+
+def test_named_searchable_modules_lists_only_outermost():
+    from mmposenas.models.search.arch import named_searchable_modules
+
+    def searchable():
+        return TinySearchable(ArchitectureParameters({'a': (1, 2)}))
+
+    root = nn.Module()
+    root.a = searchable()
+    root.a.inner = searchable()  # nested in 'a': not listed
+    root.ab = searchable()  # a sibling whose name starts with 'a'
+    root.c = nn.Module()
+    root.c.d = searchable()
+    root.fixed = TinySearchable(None)  # no α: not listed
+    names = [n for n, _ in named_searchable_modules(root)]
+    assert names == ['a', 'ab', 'c.d']
