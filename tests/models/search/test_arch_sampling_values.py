@@ -160,3 +160,41 @@ def test_named_searchable_modules_lists_only_outermost():
     root.fixed = TinySearchable(None)  # no α: not listed
     names = [n for n, _ in named_searchable_modules(root)]
     assert names == ['a', 'ab', 'c.d']
+
+
+class OneCell(SearchableMixin, nn.Module):
+    """A single 2-node cell, searchable (``genotype=None``) or fixed."""
+
+    OPS = ['skip_connect', 'conv_3x3']
+
+    def __init__(self, genotype=None):
+        super().__init__()
+        from mmposenas.models.search import SearchCell
+        self.cell = SearchCell((4, 4), 4, num_nodes=2, genotype=genotype,
+                               op_names=None if genotype else self.OPS)
+        self.arch_params = None
+
+
+def test_key_map_rejects_a_fixed_cell_where_the_supernet_has_a_fixed_one():
+    from mmposenas.models.search import derive_cell
+    genotype = derive_cell(torch.rand(5, 2), OneCell.OPS, 2)
+    fixed = OneCell(genotype)
+    assert set(OneCell().supernet_key_map(fixed).values()) <= set(
+        OneCell().state_dict())  # a searchable source maps fine
+    with pytest.raises(ValueError, match="cell at 'cell' but the supernet"):
+        OneCell(genotype).supernet_key_map(fixed)
+
+
+class SearchBN(SearchableMixin, nn.BatchNorm1d):
+    arch_params = None
+
+
+def test_fixed_state_dict_keeps_affine_bn_of_a_root_module():
+    supernet = SearchBN(3, affine=False)
+    with torch.no_grad():
+        supernet.running_mean.copy_(torch.tensor([1., 2., 3.]))
+    fixed = nn.BatchNorm1d(3)  # the root module itself, name ''
+    state, kept = supernet.fixed_state_dict(fixed)
+    assert kept == ['weight', 'bias']
+    assert torch.equal(state['weight'], torch.ones(3))
+    assert torch.equal(state['running_mean'], torch.tensor([1., 2., 3.]))
