@@ -103,7 +103,7 @@ class BranchController(nn.Module):
             if flat is not None:
                 bit = int(flat[t])
             elif greedy:
-                bit = int(logit.item() > 0)
+                bit = int(logit.item() >= 0)  # p >= 0.5 (a tie keeps it)
             else:
                 p_on = torch.sigmoid(logit.detach()).cpu()
                 bit = int(torch.rand((), generator=self.generator) < p_on)
@@ -122,7 +122,8 @@ class BranchController(nn.Module):
 
         Args:
             greedy (bool): Take every bit with p >= 0.5 along the path
-                instead of sampling (uses no random numbers).
+                instead of sampling (uses no random numbers). A bit at
+                exactly p = 0.5 is taken: a tie keeps the branch.
 
         Returns:
             Tensor: (D, B) int64 mask in {0, 1}.
