@@ -77,3 +77,7 @@ def test_draw_labels_part_groups_with_the_model_joint_names(tmp_path):
     named = (tmp_path / 'named.png').read_bytes()
     assert named != (tmp_path / 'numbered.png').read_bytes()
     assert picture.read_bytes() == named
+    # iteration-based export hooks name the folder after the iteration
+    hook.by_epoch = False
+    assert hook.draw(runner, genotype, epoch=3, iteration=7) == [
+        str(tmp_path / 'genotype_vis' / 'iter_7' / 'cell_fusion.png')]
