@@ -114,3 +114,23 @@ def test_reduce_fn_is_applied_to_every_gradient():
     n_w = len(list(weight_parameters(model)))
     # ∇w L_train, (∇α, ∇w') L_val, ∇α L_train at w+ and w−
     assert len(calls) == n_w + (1 + n_w) + 1 + 1
+
+
+def test_second_order_is_first_order_when_the_val_loss_ignores_weights():
+    """‖∇w' L_val‖ = 0: no finite difference (ε would be r / 0)."""
+    model, train, val = make_problem()
+    base = loss_fn_for(model)
+
+    def loss_fn(overrides, data):
+        if data is not val:
+            return base(overrides, data)
+        out = functional_call(model, overrides, (data[0], ))
+        alpha_only = model.arch_params.weights('edge').pow(2).sum()
+        return alpha_only + 0.0 * out.sum()  # weights in the graph, grad 0
+
+    ours = second_order_arch_grads(model, loss_fn, train, val, xi=0.5)
+    first = first_order_arch_grads(model, loss_fn, val)
+    assert all(torch.isfinite(o).all() for o in ours)
+    for o, f in zip(ours, first):
+        assert f.abs().sum() > 0
+        torch.testing.assert_close(o, f, rtol=0, atol=0)
