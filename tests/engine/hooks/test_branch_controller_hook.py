@@ -152,3 +152,51 @@ def test_backbone_lookup_and_its_checks():
                            num_branch_decisions=1, num_branches=2)
     with pytest.raises(RuntimeError, match='missing architecture parameters'):
         find(SimpleNamespace(model=bare))
+
+
+def test_defaults_bounds_and_copied_configs():
+    loader = dict(dataset=dict(indices=7))
+    controller = dict(type='BranchController', hidden_size=8)
+    h = BranchControllerHook(reward_dataloader=loader,
+                             reward_evaluator=[dict(type='EPE')],
+                             controller=controller)
+    assert (h.reward_key, h.begin_epoch, h.num_updates, h.samples_per_update,
+            h.baseline.decay, h.entropy_weight, h.grad_clip,
+            h.num_derive_samples, h.derive_interval, h.entropy_samples,
+            h.seed, h.plot, h.quiet_eval) == ('coco/AP', 5, 10, 2, 0.95,
+                                              1e-4, None, 10, 0, 16, None,
+                                              True, True)
+    assert h.optimizer_cfg == dict(type='Adam', lr=3.5e-3)
+    # 'type' in the controller config is accepted; hidden_size is used
+    h.build_controller(BACKBONE, seed=0)
+    assert h.controller.hidden_size == 8
+    assert controller == dict(type='BranchController', hidden_size=8)
+    # the hook keeps its own copies of the configs
+    loader['dataset']['indices'] = 1
+    h.reward_evaluator_cfg[0]['type'] = 'X'
+    controller['hidden_size'] = 2
+    assert h.reward_dataloader_cfg == dict(dataset=dict(indices=7))
+    assert h.controller_cfg == dict(hidden_size=8)
+    # every lower bound is allowed, one below is refused by name
+    lows = dict(num_updates=0, samples_per_update=1, num_derive_samples=1,
+                derive_interval=0, entropy_samples=1, begin_epoch=0)
+    hook(**lows)
+    for name, low in lows.items():
+        with pytest.raises(ValueError) as err:
+            hook(**{name: low - 1})
+        assert str(err.value) == (f'BranchControllerHook: {name} must be an '
+                                  f'int >= {low}, got {low - 1}')
+
+
+def test_state_dict_history_is_a_copy_both_ways():
+    a = hook()
+    a.build_controller(BACKBONE, seed=3)
+    a.history['updates'].append(dict(reward=0.5))
+    state = a.state_dict()
+    a.history['updates'].append(dict(reward=0.7))
+    assert state['history']['updates'] == [dict(reward=0.5)]
+    b = hook()
+    b.build_controller(BACKBONE, seed=3)
+    b.load_state_dict(state)
+    b.history['updates'].append(dict(reward=0.9))
+    assert state['history']['updates'] == [dict(reward=0.5)]

@@ -283,3 +283,63 @@ def test_hook_sample_draws_from_the_policy_by_default():
     assert len({str(d.tolist()) for d in drawn}) > 1
     assert torch.equal(hook.sample(greedy=True), twin.sample(greedy=True))
     assert all(d.dtype == torch.long and d.shape == (3, 4) for d in drawn)
+
+
+def test_written_pictures_show_history_derivation_and_activation(
+        search, tmp_path):
+    """Each PNG equals the plot drawn directly from the values it shows."""
+    from mmposenas.utils.search_plots import (plot_branch_architecture,
+                                              plot_search_curves)
+    runner, _, _, _ = search
+    hook = controller_hook(runner)
+    backbone = runner.model.backbone
+    work = runner.work_dir
+    derived = backbone.derived_branches.tolist()
+    saved = copy.deepcopy(backbone.branch_derivation)
+    activation = [[(i + 2 * j) % 8 / 8 for j in range(4)] for i in range(3)]
+    cases = [(saved, activation, 'best_of_sampled'),
+             (None, activation, ''), (saved, None, 'best_of_sampled')]
+    try:
+        hook.plot = True
+        for k, (info, act, source) in enumerate(cases):
+            backbone.set_derived_branches(derived, info)
+            hook.write_outputs(runner, act)
+            ref = tmp_path / str(k)
+            ref.mkdir()
+            plot_search_curves(hook.history['epochs'],
+                               hook.history['updates'],
+                               str(ref / 'curves.png'), begin_epoch=0)
+            plot_branch_architecture(
+                backbone.module_masks(derived), backbone.channels,
+                str(ref / 'arch.png'),
+                modules_per_stage=backbone.modules_per_stage,
+                activation=None if act is None else
+                backbone.module_masks(act),
+                title=f'derived branches ({source}); numbers: activation '
+                f'frequency of the policy')
+            for name, drawn in (('curves.png', 'branch_search_curves.png'),
+                                ('arch.png', 'branch_architecture.png')):
+                with open(f'{work}/{drawn}', 'rb') as f:
+                    assert f.read() == (ref / name).read_bytes(), (k, name)
+            with open(f'{work}/branch_search.json') as f:
+                assert json.load(f) == json.loads(json.dumps(hook.history))
+        # a different derivation title gives a different picture
+        assert (tmp_path / '0' / 'arch.png').read_bytes() != (
+            tmp_path / '1' / 'arch.png').read_bytes()
+        assert (tmp_path / '0' / 'arch.png').read_bytes() != (
+            tmp_path / '2' / 'arch.png').read_bytes()
+    finally:
+        hook.plot = False
+        backbone.set_derived_branches(derived, saved)
+
+
+def test_val_and_test_run_the_derived_branches(search):
+    runner, _, _, _ = search
+    hook = controller_hook(runner)
+    backbone = runner.model.backbone
+    derived = backbone.derived_branches.tolist()
+    other = [[1 - b for b in row] for row in derived]
+    for call in (hook.before_val_epoch, hook.before_test_epoch):
+        backbone.set_active_branches(other)
+        call(runner)
+        assert backbone.active_branches == derived
