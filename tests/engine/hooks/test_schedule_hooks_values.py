@@ -172,3 +172,31 @@ def test_nas_optim_wrapper_constructor_includes_or_excludes_alpha():
             } == {0.05}
     with pytest.raises(ValueError, match='arch_params'):
         build(arch_params='both')
+
+
+def test_run_progress_ends_at_the_last_epoch_or_iteration_and_clamps():
+    from types import SimpleNamespace
+
+    from mmposenas.engine.hooks.schedule import run_progress
+    runner = SimpleNamespace(max_epochs=2, epoch=1, max_iters=2, iter=1)
+    assert run_progress(runner, by_epoch=True) == 1.0  # the last of 2
+    assert run_progress(runner, by_epoch=False) == 1.0
+    runner = SimpleNamespace(max_epochs=5, epoch=2, max_iters=9, iter=2)
+    assert run_progress(runner, True) == 0.5
+    assert run_progress(runner, False) == 0.25
+    runner = SimpleNamespace(max_epochs=2, epoch=7, max_iters=3, iter=9)
+    assert run_progress(runner, True) == run_progress(runner, False) == 1.0
+    single = SimpleNamespace(max_epochs=1, epoch=0, max_iters=1, iter=0)
+    assert run_progress(single, True) == run_progress(single, False) == 0.0
+
+
+def test_exponential_schedule_names_a_zero_end():
+    with pytest.raises(ValueError, match='positive ends, got 2.0, 0.0'):
+        interpolate(2.0, 0.0, 0.5, 'exp')
+
+
+def test_temperature_hook_defaults():
+    from mmpose.registry import HOOKS
+    hook = HOOKS.build(dict(type='ArchTemperatureHook'))
+    assert (hook.tau_max, hook.tau_min, hook.schedule,
+            hook.by_epoch) == (10.0, 0.1, 'exp', True)
