@@ -108,7 +108,7 @@ def run(work_dir, max_epochs=3, **checkpoint):
     hook = next(h for h in cfg.custom_hooks
                 if h.type == 'BranchControllerHook')
     hook.update(
-        plot=False, seed=HOOK_SEED, derive_interval=2, grad_clip=CLIP,
+        plot=True, seed=HOOK_SEED, derive_interval=2, grad_clip=CLIP,
         optimizer=dict(type='SGD', lr=1.0), reward_key='EPE',
         reward_evaluator=[dict(type='CocoMetric', ann_file=None),
                           dict(type='EPE')])
@@ -299,8 +299,17 @@ def test_written_pictures_show_history_derivation_and_activation(
     activation = [[(i + 2 * j) % 8 / 8 for j in range(4)] for i in range(3)]
     cases = [(saved, activation, 'best_of_sampled'),
              (None, activation, ''), (saved, None, 'best_of_sampled')]
+    last = hook.history['epochs'][-1]
+    plot_branch_architecture(
+        backbone.module_masks(last['derived']), backbone.channels,
+        str(tmp_path / 'trained.png'),
+        modules_per_stage=backbone.modules_per_stage,
+        activation=backbone.module_masks(last['activation']),
+        title='derived branches (best_of_sampled); numbers: activation '
+        'frequency of the policy')
+    with open(f'{work}/branch_architecture.png', 'rb') as f:  # by training
+        assert f.read() == (tmp_path / 'trained.png').read_bytes()
     try:
-        hook.plot = True
         for k, (info, act, source) in enumerate(cases):
             backbone.set_derived_branches(derived, info)
             hook.write_outputs(runner, act)
@@ -329,7 +338,6 @@ def test_written_pictures_show_history_derivation_and_activation(
         assert (tmp_path / '0' / 'arch.png').read_bytes() != (
             tmp_path / '2' / 'arch.png').read_bytes()
     finally:
-        hook.plot = False
         backbone.set_derived_branches(derived, saved)
 
 
