@@ -1,5 +1,6 @@
 """PoseNFS cell-based neural fabrics: layout, β mixing, α/β gradients,
 genotype round trip, op-list guard and bit-identical pruning."""
+import copy
 import math
 
 import pytest
@@ -124,7 +125,9 @@ def test_pruning_leaves_outputs_bit_identical(scale_by_count):
     model.train()
     model.backbone(images(4, seed=1))
     model.eval()
+    kept = copy.deepcopy(cfg)
     pruned, genotype, report = prune_pose_model(cfg, model)
+    assert cfg == kept  # the caller's config is left alone
     assert report['cells_before'] == 18 and report['cells_after'] == 16
     # fabric 0: sep_conv on the 3 edges of its 6 cells; fabric 1: the 9
     # non-zero ops of each of the 2 dead cells
@@ -134,6 +137,26 @@ def test_pruning_leaves_outputs_bit_identical(scale_by_count):
     x = images(2, seed=2)
     with torch.no_grad():
         assert torch.equal(model._forward(x), pruned.eval()._forward(x))
+
+
+def test_pruning_refuses_other_models_and_names_missing_weights():
+    torch.manual_seed(0)
+    cfg = model_cfg()
+    model = MODELS.build(cfg)
+    fixed_cfg = copy.deepcopy(cfg)
+    fixed_cfg['backbone']['genotype'] = \
+        model.backbone.derive_genotype(mode='continuous').to_dict()
+    for other in (MODELS.build(fixed_cfg), torch.nn.Linear(2, 2)):
+        with pytest.raises(ValueError, match='one searchable '
+                           'PartFabricBackbone'):
+            prune_pose_model(cfg, other)
+    two = torch.nn.ModuleDict(dict(a=model, b=MODELS.build(cfg)))
+    with pytest.raises(ValueError, match='one searchable PartFabricBackbone'):
+        prune_pose_model(cfg, two)
+    # a supernet without one of the pruned network's weights
+    model.head = torch.nn.Identity()  # its weights are gone
+    with pytest.raises(KeyError, match='weights the supernet lacks'):
+        prune_pose_model(cfg, model)
 
 
 def test_genotype_round_trip_builds_the_fixed_network(tmp_path):
