@@ -95,6 +95,18 @@ def test_resume_restores_alpha_and_arch_optimizer_exactly(tmp_path):
     for k, v in saved.items():
         for field in ('exp_avg', 'exp_avg_sq', 'step'):
             assert torch.equal(probe.arch_state['state'][k][field], v[field])
+    # the data position is restored; a checkpoint without these fields
+    # (written before they existed) starts at the beginning
+    from mmposenas.engine.hooks import ArchOptimizerHook
+    hook = next(h for h in resumed.hooks
+                if isinstance(h, ArchOptimizerHook))
+    state = dict(ckpt['arch_optimizer'], arch_epoch=3, arch_batches=1)
+    hook._load_state(state)
+    assert (hook._arch_epoch, hook._resume_batches) == (3, 1)
+    hook._load_state({k: v for k, v in state.items()
+                      if k not in ('param_schedulers', 'arch_epoch',
+                                   'arch_batches')})
+    assert (hook._arch_epoch, hook._resume_batches) == (0, 0)
 
 
 def test_first_order_updates_only_alpha_in_hook_and_logs_entropy(tmp_path):
