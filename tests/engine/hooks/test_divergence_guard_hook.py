@@ -172,3 +172,47 @@ def test_derive_refuses_a_nan_checkpoint(tmp_path):
     assert proc.returncode != 0
     assert 'hold NaN or infinity' in proc.stderr and str(ckpt) in proc.stderr
     assert not out.exists()
+
+
+def test_non_finite_terms_and_weights_are_named():
+    from mmposenas.engine.hooks.divergence_guard_hook import (
+        non_finite_terms, non_finite_weights)
+    terms = dict(a=float('nan'), b=1, c='text', d=torch.tensor([1., 2.]),
+                 e=torch.tensor([1., float('inf')]), f=float('-inf'), g=2.5)
+    assert non_finite_terms(terms) == ['a', 'e', 'f']
+    net = torch.nn.Sequential(*[torch.nn.Linear(1, 1) for _ in range(4)])
+    with torch.no_grad():
+        for i in (0, 2, 3):
+            net[i].bias.fill_(float('nan'))
+    assert non_finite_weights(net) == ['0.bias', '2.bias', '3.bias']
+    assert non_finite_weights(net, limit=2) == ['0.bias', '2.bias']
+
+
+def test_guard_arguments_and_periodic_weight_check(tmp_path):
+    from mmposenas.engine.hooks import DivergenceGuardHook
+    for kw in (dict(max_bad_steps=-1), dict(check_weights_every=-2)):
+        with pytest.raises(ValueError, match='must be >= 0, got'):
+            DivergenceGuardHook(**kw)
+    cfg = Config.fromfile(FIXED_CFG)
+    cfg.work_dir = str(tmp_path)
+    cfg.model.backbone.genotype = _genotype_file(tmp_path)
+    runner = Runner.from_cfg(cfg)
+    finite = dict(loss=torch.tensor(0.5))
+    with torch.no_grad():
+        next(runner.model.backbone.parameters()).fill_(float('nan'))
+    DivergenceGuardHook().after_train_iter(runner, 0, outputs=finite)
+    # runner.iter is 0: iteration 1 is checked by every=1, not by every=2
+    DivergenceGuardHook(check_weights_every=2).after_train_iter(
+        runner, 0, outputs=finite)
+    with pytest.raises(DivergenceError) as err:
+        DivergenceGuardHook(check_weights_every=1).after_train_iter(
+            runner, 0, outputs=finite)
+    assert 'iteration 1 (epoch 1): non-finite weights backbone.' in str(
+        err.value)
+    assert 'the last good checkpoint is (none saved yet)' in str(err.value)
+    (tmp_path / 'last_checkpoint').write_text(f'{tmp_path}/epoch_3.pth\n')
+    with pytest.raises(DivergenceError,
+                       match=f'the last good checkpoint is {tmp_path}/'
+                       'epoch_3.pth. Lower'):
+        DivergenceGuardHook().after_train_iter(
+            runner, 0, outputs=dict(loss=float('nan')))

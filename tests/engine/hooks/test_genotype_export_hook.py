@@ -81,3 +81,37 @@ def test_draw_labels_part_groups_with_the_model_joint_names(tmp_path):
     hook.by_epoch = False
     assert hook.draw(runner, genotype, epoch=3, iteration=7) == [
         str(tmp_path / 'genotype_vis' / 'iter_7' / 'cell_fusion.png')]
+
+
+def test_export_by_iteration_history_off_and_resumed_history(tmp_path):
+    from mmposenas.engine.hooks import GenotypeExportHook
+    with pytest.raises(ValueError, match='interval must be >= 1, got 0'):
+        GenotypeExportHook(interval=0)
+    # by iteration: every 3 of the 4 iterations, and the last one at the end
+    cfg = search_cfg(tmp_path / 'iters')
+    cfg.custom_hooks[2].update(by_epoch=False, interval=3)
+    Runner.from_cfg(cfg).train()
+    history = json.loads(
+        (tmp_path / 'iters' / 'genotype_history.json').read_text())
+    assert [(h['epoch'], h['iter']) for h in history] == [(1, 3), (2, 4)]
+    # no history file, still the genotype
+    cfg = search_cfg(tmp_path / 'nohist')
+    cfg.custom_hooks[2].history_file = None
+    Runner.from_cfg(cfg).train()
+    assert (tmp_path / 'nohist' / 'genotype.json').is_file()
+    assert not (tmp_path / 'nohist' / 'genotype_history.json').exists()
+    # resumed: the history up to the checkpoint is kept, later entries of
+    # an abandoned run are dropped
+    work = tmp_path / 'resume'
+    Runner.from_cfg(search_cfg(work)).train()
+    path = work / 'genotype_history.json'
+    history = json.loads(path.read_text())
+    stale = dict(history[-1], iter=99, epoch=50)
+    path.write_text(json.dumps(history + [stale]))
+    cfg = search_cfg(work)
+    cfg.train_cfg.max_epochs = 3
+    cfg.resume = True
+    Runner.from_cfg(cfg).train()
+    resumed = json.loads(path.read_text())
+    assert [h['epoch'] for h in resumed] == [1, 2, 3]
+    assert resumed[:2] == history
