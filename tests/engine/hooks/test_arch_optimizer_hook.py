@@ -191,3 +191,56 @@ def test_hook_argument_errors():
         HOOKS.build(dict(type='ArchOptimizerHook', mode='first_order'))
     with pytest.raises(ValueError, match='mode must be one of'):
         HOOKS.build(dict(type='ArchOptimizerHook', mode='third_order'))
+
+
+def test_hook_defaults_copies_and_every_argument_error_in_full():
+    from mmposenas.engine.hooks import ArchOptimizerHook
+    loader = dict(batch_size=2, sampler=dict(type='DefaultSampler'))
+    sched = dict(type='CosineAnnealingLR', T_max=4)
+    h = ArchOptimizerHook(arch_dataloader=loader, param_scheduler=sched)
+    assert (h.mode, h.begin_epoch, h.interval, h.xi, h.fd_radius, h.grad_clip,
+            h.seed, h.random_std, h.cost_weight, h.cost_target,
+            h.cost_input_shape) == ('first_order', 0, 1, None, 0.01, None, 0,
+                                    1.0, 0.0, None, None)
+    assert h.optimizer_cfg == dict(type='Adam', lr=3e-4, betas=(0.5, 0.999),
+                                   weight_decay=1e-3)
+    assert h.param_scheduler_cfg == [sched]  # one dict becomes a list
+    loader['sampler']['type'] = 'X'
+    sched['T_max'] = 9
+    assert h.arch_dataloader_cfg['sampler']['type'] == 'DefaultSampler'
+    assert h.param_scheduler_cfg == [dict(type='CosineAnnealingLR', T_max=4)]
+    assert ArchOptimizerHook('random').param_scheduler_cfg == []
+    h = ArchOptimizerHook('second_order', arch_dataloader=loader,
+                          cost_weight=2, cost_target=5e6,
+                          cost_input_shape=(3.0, 64, 48))
+    assert (h.cost_weight, h.cost_target, h.cost_input_shape) == (
+        2.0, 5e6, (3, 64, 48))
+    assert isinstance(h.cost_weight, float)
+    modes = "('first_order', 'second_order')"
+    cases = [
+        (dict(mode='third_order'), "mode must be one of ('first_order', "
+         "'second_order', 'synchronous', 'random'), got 'third_order'"),
+        (dict(mode='second_order'), "mode 'second_order' needs "
+         "`arch_dataloader` (the architecture split)"),
+        (dict(mode='synchronous', begin_epoch=1), 'begin_epoch applies to '
+         f"the bilevel modes {modes}, not 'synchronous'"),
+        (dict(mode='random', interval=0), 'interval must be >= 1, got 0'),
+        (dict(mode='random', cost_weight=-1), 'cost_weight must be >= 0 and '
+         'cost_target > 0, got -1, None'),
+        (dict(mode='random', cost_target=0), 'cost_weight must be >= 0 and '
+         'cost_target > 0, got 0.0, 0'),
+        (dict(mode='random', cost_weight=1, cost_input_shape=(3, 8, 8)),
+         f'cost_weight needs a bilevel mode {modes} and cost_input_shape=(C, '
+         "H, W) of the search input; got mode='random', "
+         'cost_input_shape=(3, 8, 8)'),
+        (dict(arch_dataloader=loader, cost_weight=1), 'cost_weight needs a '
+         f"bilevel mode {modes} and cost_input_shape=(C, H, W) of the search "
+         "input; got mode='first_order', cost_input_shape=None"),
+    ]
+    for kw, message in cases:
+        with pytest.raises(ValueError) as err:
+            ArchOptimizerHook(**kw)
+        assert str(err.value) == 'ArchOptimizerHook: ' + message, kw
+    # the edges are allowed
+    ArchOptimizerHook('random', interval=1, cost_weight=0, cost_target=1e-9)
+    ArchOptimizerHook('synchronous', begin_epoch=0)
