@@ -170,8 +170,17 @@ def test_nas_optim_wrapper_constructor_includes_or_excludes_alpha():
     assert set().union(*_param_ids(included)) == weights | alpha
     assert {g['lr'] for g in groups if {id(p) for p in g['params']} <= alpha
             } == {0.05}
-    with pytest.raises(ValueError, match='arch_params'):
+    with pytest.raises(ValueError) as err:
         build(arch_params='both')
+    assert str(err.value) == ('optim_wrapper.arch_params must be "exclude" '
+                              'or "include", got \'both\'')
+    # one group (no paramwise_cfg): α is taken out of it, the group stays
+    (single, ) = _param_ids(build(arch_params='exclude'))
+    assert single == weights
+    cfg = dict(optimizer=dict(type='SGD', lr=0.1), arch_params='include')
+    OPTIM_WRAPPER_CONSTRUCTORS.build(dict(
+        type='NASOptimWrapperConstructor', optim_wrapper_cfg=cfg))(model)
+    assert cfg['arch_params'] == 'include'  # the caller's config is kept
 
 
 def test_run_progress_ends_at_the_last_epoch_or_iteration_and_clamps():
