@@ -244,3 +244,32 @@ def test_hook_defaults_copies_and_every_argument_error_in_full():
     # the edges are allowed
     ArchOptimizerHook('random', interval=1, cost_weight=0, cost_target=1e-9)
     ArchOptimizerHook('synchronous', begin_epoch=0)
+
+
+def test_arch_batches_of_a_mixed_ratio_loader_resume_at_the_batch_level():
+    """A batch sampler that owns the order (MixedRatioBatchSampler, the
+    mixed 2D+3D split) is seeded per pass and skipped by whole batches."""
+    from torch.utils.data import ConcatDataset, DataLoader
+
+    from mmposenas.datasets import MixedRatioBatchSampler, ResumableSampler
+    from mmposenas.engine.hooks import ArchOptimizerHook
+
+    def hook_with_loader():
+        dataset = ConcatDataset([list(range(100)), list(range(30))])
+        inner = ResumableSampler(dataset, dict(type='DefaultSampler',
+                                               shuffle=True), seed=3)
+        hook = ArchOptimizerHook('random')
+        hook._arch_loader = DataLoader(
+            dataset, batch_sampler=MixedRatioBatchSampler(inner, 10, (1, 1)))
+        return hook
+
+    full = hook_with_loader()
+    drawn = [full._next_arch_batch().tolist() for _ in range(16)]
+    per_pass = full._arch_loader.batch_sampler.__len__()
+    assert full._arch_epoch == 16 // per_pass  # passes restarted
+    assert drawn[:per_pass] != drawn[per_pass:2 * per_pass]  # reshuffled
+    resumed = hook_with_loader()
+    resumed._resume_batches = 3  # as _load_state sets it
+    assert [resumed._next_arch_batch().tolist()
+            for _ in range(5)] == drawn[3:8]
+    assert resumed._arch_batches == 8  # what the next checkpoint records
