@@ -1,8 +1,8 @@
 """Parameter and multiply-add counts quoted in README.md and docs/*.md.
 
 Each row names the doc line it backs. Parameters are ``sum(p.numel())``
-over the module (shared tensors once), α/β (``arch_parameters``) left out
-unless the row says otherwise; multiply-adds are MMEngine's
+over the module (shared tensors once), α/β (``arch_parameters``) left out;
+multiply-adds are MMEngine's
 ``FlopAnalyzer`` totals (the core's ``count_macs``, the counter of
 ``tools/analysis/get_flops.py``) of one image.
 
@@ -24,8 +24,9 @@ PNFS = osp.join(REPO, 'configs', 'posenfs')
 BASE = osp.join(REPO, 'configs', 'baselines')
 
 
-def params(module: torch.nn.Module, with_arch: bool = False) -> int:
-    arch = set() if with_arch else {id(p) for p in arch_parameters(module)}
+def params(module: torch.nn.Module) -> int:
+    """Parameters of ``module`` without α/β, shared tensors counted once."""
+    arch = {id(p) for p in arch_parameters(module)}
     seen = {}
     for p in module.parameters():
         if id(p) not in arch:
