@@ -8,45 +8,15 @@
 # rotation +-45, scale [0.7, 1.3], flip; flip test.
 # Pretrained: the ImageNet HRNet-W32; its stage-4 weights are unused
 # (MMEngine warns about the unexpected keys and loads the rest).
-_base_ = ['./td-vip_pnfs-mbv2-c10-p3-sync_1xb24-200e_mpii-256x256.py']
+_base_ = [
+    './td-vip_pnfs-mbv2-c10-p3-sync_1xb24-200e_mpii-256x256.py',
+    '../_base_/models/hrnet_w32_stage3.py'
+]
 
 parts = 'mpii_p5'
 model = dict(
     backbone=dict(
-        backbone=dict(
-            _delete_=True,
-            type='HRNet',
-            in_channels=3,
-            extra=dict(
-                stage1=dict(
-                    num_modules=1,
-                    num_branches=1,
-                    block='BOTTLENECK',
-                    num_blocks=(4, ),
-                    num_channels=(64, )),
-                stage2=dict(
-                    num_modules=1,
-                    num_branches=2,
-                    block='BASIC',
-                    num_blocks=(4, 4),
-                    num_channels=(32, 64)),
-                stage3=dict(
-                    num_modules=4,
-                    num_branches=3,
-                    block='BASIC',
-                    num_blocks=(4, 4, 4),
-                    num_channels=(32, 64, 128)),
-                # no stage-4 modules: transition 3 makes the 1/32 branch
-                stage4=dict(
-                    num_modules=0,
-                    num_branches=4,
-                    block='BASIC',
-                    num_blocks=(4, 4, 4, 4),
-                    num_channels=(32, 64, 128, 256))),
-            init_cfg=dict(
-                type='Pretrained',
-                checkpoint='https://download.openmmlab.com/mmpose/'
-                'pretrain_models/hrnet_w32-36af842e.pth')),
+        backbone={{_base_.hrnet_w32_stage3}},
         adapter=dict(in_channels=[32, 64, 128, 256]),
         parts=parts,
         channels=16),
