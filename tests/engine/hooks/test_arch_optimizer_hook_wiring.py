@@ -146,6 +146,41 @@ def test_second_order_step_in_runner_equals_the_reference(tmp_path):
         torch.testing.assert_close(a, b - 1.0 * g, rtol=0, atol=1e-6)
 
 
+# ---------------------------------------------- first order, cost term
+COST_SHAPE = (3, 64, 48)
+COST_WEIGHT = 0.5
+
+
+def test_first_order_step_with_cost_term_in_runner_equals_the_reference(
+        tmp_path):
+    """First order with the multiply-add term: α moves by -lr * ∇α of
+    (val loss + weight * expected MACs / max MACs) on the α batch, even with
+    a ξ configured (which only second order uses)."""
+    from mmposenas.models.search.cost import EdgeCostTable
+    cfg = wiring_cfg(tmp_path, batch_size=4, num_instances=4,
+                     mode='first_order', xi=0.1, cost_weight=COST_WEIGHT,
+                     cost_input_shape=COST_SHAPE)
+    _, log = run_with_probes(cfg)
+    assert list(log['alpha']) == [0]
+    model = log['model'][0]
+    val = model.data_preprocessor(log['arch_batches'][0], True)
+    table = EdgeCostTable(model, COST_SHAPE)
+    pose_loss = loss_fn_for(model)
+
+    def with_cost(overrides, data):
+        cost = COST_WEIGHT * table.expected_macs() / table.max_macs
+        return pose_loss(overrides, data) + cost.float()
+
+    expected = first_order_arch_grads(model, with_cost, val)
+    without_cost = first_order_arch_grads(model, pose_loss, val)
+    unrolled = reference_grads(log, 0, 'second_order', xi=0.1, r=0.01)
+    # the cost term and the mode both change the step measurably
+    assert (flat(expected) - flat(without_cost)).abs().max() > 1e-3
+    assert (flat(expected) - flat(unrolled)).abs().max() > 1e-3
+    for b, g, a in zip(alpha_before(log, 0), expected, log['alpha'][0]):
+        torch.testing.assert_close(a, b - 1.0 * g, rtol=0, atol=1e-6)
+
+
 # ----------------------------------------- interval, grad_clip, iter schedule
 CLIP = 2e-5
 LR0 = 0.5
