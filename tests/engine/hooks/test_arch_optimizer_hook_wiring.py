@@ -85,6 +85,8 @@ class AlphaProbe(Hook):
             self.log['lr'][runner.iter] = (
                 hook.optim_wrapper.get_lr()['lr'][0]
                 if hook.optim_wrapper is not None else None)
+            self.log['weight_lr'][runner.iter] = \
+                runner.optim_wrapper.get_lr()['lr']
         else:
             self.log['alpha'][runner.iter] = [
                 a.detach().clone() for a in arch_parameters(model)]
@@ -92,7 +94,7 @@ class AlphaProbe(Hook):
 
 def run_with_probes(cfg):
     log = {k: {} for k in ('model', 'train_batch', 'arch_batches', 'lr',
-                           'alpha')}
+                           'weight_lr', 'alpha')}
     runner = Runner.from_cfg(cfg)
     runner.register_hook(AlphaProbe(log, 'before'), 'HIGH')
     runner.register_hook(AlphaProbe(log, 'after'), 'LOWEST')
@@ -146,6 +148,22 @@ def test_second_order_step_in_runner_equals_the_reference(tmp_path):
         torch.testing.assert_close(a, b - 1.0 * g, rtol=0, atol=1e-6)
 
 
+def test_second_order_without_xi_uses_the_weight_learning_rate(tmp_path):
+    """``xi=None``: the virtual step takes the weight optimizer's current
+    learning rate (DARTS' ξ = η), not the α one, and not 0."""
+    cfg = wiring_cfg(tmp_path, batch_size=4, num_instances=4, lr=0.5,
+                     mode='second_order', xi=None)
+    _, log = run_with_probes(cfg)
+    weight_lr = log['weight_lr'][0]
+    assert len(weight_lr) == 1 and weight_lr[0] not in (0.5, 0.0)
+    expected_grad = reference_grads(log, 0, 'second_order', xi=weight_lr[0],
+                                    r=0.01)
+    first_grad = reference_grads(log, 0, 'first_order')
+    assert (flat(expected_grad) - flat(first_grad)).abs().max() > 1e-6
+    for b, g, a in zip(alpha_before(log, 0), expected_grad, log['alpha'][0]):
+        torch.testing.assert_close(a, b - 0.5 * g, rtol=0, atol=1e-6)
+
+
 # ---------------------------------------------- first order, cost term
 COST_SHAPE = (3, 64, 48)
 COST_WEIGHT = 0.5
@@ -160,7 +178,7 @@ def test_first_order_step_with_cost_term_in_runner_equals_the_reference(
     cfg = wiring_cfg(tmp_path, batch_size=4, num_instances=4,
                      mode='first_order', xi=0.1, cost_weight=COST_WEIGHT,
                      cost_input_shape=COST_SHAPE)
-    _, log = run_with_probes(cfg)
+    runner, log = run_with_probes(cfg)
     assert list(log['alpha']) == [0]
     model = log['model'][0]
     val = model.data_preprocessor(log['arch_batches'][0], True)
@@ -179,6 +197,11 @@ def test_first_order_step_with_cost_term_in_runner_equals_the_reference(
     assert (flat(expected) - flat(unrolled)).abs().max() > 1e-3
     for b, g, a in zip(alpha_before(log, 0), expected, log['alpha'][0]):
         torch.testing.assert_close(a, b - 1.0 * g, rtol=0, atol=1e-6)
+    # the logged expected GMACs are those of α after the step
+    after = EdgeCostTable(unwrap_model(runner.model), COST_SHAPE)
+    logged = runner.message_hub.get_scalar('train/expected_gmacs').current()
+    assert logged == float(after.expected_macs()) / 1e9
+    assert float(after.expected_macs()) != float(table.expected_macs())
 
 
 # ----------------------------------------- interval, grad_clip, iter schedule

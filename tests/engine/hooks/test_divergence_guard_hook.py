@@ -84,7 +84,9 @@ def test_non_finite_weights_are_never_checkpointed(tmp_path):
     guard = next(h for h in runner.hooks
                  if type(h).__name__ == 'DivergenceGuardHook')
     guard.after_train_iter = lambda *a, **k: None  # only the save check
-    with pytest.raises(DivergenceError, match='checkpoint not saved'):
+    with pytest.raises(DivergenceError, match=(
+            r'non-finite weights backbone\.stem\.0\.weight, .*\.weight '
+            r'\(checkpoint not saved\)')):
         runner.train()
     assert not (tmp_path / 'epoch_1.pth').exists()
 
@@ -120,6 +122,15 @@ def test_skip_mode_skips_isolated_bad_steps(tmp_path):
                for k in probe.before)
     assert probe.steps_before == probe.steps_after == 1
 
+    # a finite step through the guard passes every argument on:
+    # zero_kwargs given by position keep the zeroed gradients
+    wrapper = runner.optim_wrapper
+    params = [p for p in runner.model.parameters() if p.requires_grad]
+    loss = sum((p * 0).sum() for p in params) + 1.0
+    wrapper.update_params(loss, None, dict(set_to_none=False))
+    assert guard.skipped == 1
+    assert all(p.grad is not None and not p.grad.any() for p in params)
+
 
 class WeightsAroundIter(Hook):
     """Weights and Adam step counts just before and after iteration 1."""
@@ -151,7 +162,9 @@ def test_skip_mode_stops_after_consecutive_bad_steps(tmp_path):
     cfg = cfg_with_probe(FIXED_CFG, tmp_path, iters=[0, 1], max_epochs=1)
     cfg.model.backbone.genotype = _genotype_file(tmp_path)
     cfg.default_hooks.divergence_guard.max_bad_steps = 2
-    with pytest.raises(DivergenceError, match='2 consecutive non-finite'):
+    # iterations 1 and 2 are bad: the count starts at 0 in every run
+    with pytest.raises(DivergenceError, match=(
+            r'iteration 2 \(epoch 1\): 2 consecutive non-finite')):
         Runner.from_cfg(cfg).train()
 
 

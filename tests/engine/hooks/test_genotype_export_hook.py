@@ -10,7 +10,10 @@ from test_arch_optimizer_hook import search_cfg
 def test_genotype_and_history_written_each_epoch(tmp_path):
     runner = Runner.from_cfg(search_cfg(tmp_path))
     runner.train()
-    history = json.loads((tmp_path / 'genotype_history.json').read_text())
+    text = (tmp_path / 'genotype_history.json').read_text()
+    history = json.loads(text)
+    # one value per line, so that histories diff line by line
+    assert text == json.dumps(history, indent=1) + '\n'
     assert [h['epoch'] for h in history] == [1, 2]
     assert set(history[-1]['entropy']) == {'normal', 'reduce'}
     final = Genotype.load(str(tmp_path / 'genotype.json'))

@@ -121,3 +121,25 @@ def test_a_checkpoint_without_states_is_reported_on_resume(first, tmp_path):
     _, _, log = run(tmp_path / 'loaded', max_epochs=1, strict=True,
                     load_from=bare)  # not a resume: nothing to report
     assert 'RandomStateHook:' not in log
+
+
+@pytest.mark.parametrize('persistent', [True, False])
+def test_resume_warns_about_persistent_workers(first, tmp_path, persistent):
+    """Worker processes that outlive an epoch keep RNG states no checkpoint
+    holds: a resume says so, and only then (a finished run is resumed, so
+    no worker is ever started)."""
+    runner, _, _ = first
+    cfg = search_cfg(tmp_path)
+    cfg.train_cfg.max_epochs = 2
+    cfg.custom_hooks[1].begin_epoch = 100
+    cfg.train_dataloader.num_workers = 1
+    cfg.train_dataloader.persistent_workers = persistent
+    cfg.update(load_from=f'{runner.work_dir}/epoch_2.pth', resume=True)
+    resumed = Runner.from_cfg(cfg)
+    resumed.train()
+    log = open(glob.glob(f'{resumed.log_dir}/*.log')[0]).read()
+    assert 'restored the Python, NumPy and torch random states' in log
+    warned = ('RandomStateHook: train_dataloader.persistent_workers=True: '
+              'the random states inside its worker processes are not '
+              'checkpointed') in log
+    assert warned == persistent
