@@ -93,3 +93,55 @@ def test_sample_needs_generated_mutants(tmp_path, monkeypatch, capsys):
     with pytest.raises(SystemExit):
         report.main(['mmposenas/codecs', '--sample', '3', '--retest'])
     assert '--sample draws from the untested' in capsys.readouterr().err
+
+
+def write_stats(run_dir, by_function, tests):
+    path = osp.join(run_dir, 'mutants', 'mutmut-stats.json')
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    with open(path, 'w') as f:
+        json.dump(dict(tests_by_mangled_function_name=by_function,
+                       duration_by_test={t: 1.0 for t in tests},
+                       stats_time=2.0), f)
+    return path
+
+
+def test_widen_stats_lets_each_test_of_a_file_cover_its_functions(tmp_path):
+    """A module fixture ran f during t1 only; t2 of the same file checks
+    its result, t3 of another file does not use it."""
+    tests = ['tests/a.py::t1', 'tests/a.py::t2', 'tests/b.py::t3',
+             'tests/b.py::t4']
+    path = write_stats(str(tmp_path), {
+        'pkg.x_f': ['tests/a.py::t1'],
+        'pkg.x_g': ['tests/a.py::t2', 'tests/b.py::t3'],
+        'pkg.x_h': []}, tests)
+    assert report.widen_stats(str(tmp_path)) == 1 + 2
+    stats = json.load(open(path))
+    assert stats['tests_by_mangled_function_name'] == {
+        'pkg.x_f': ['tests/a.py::t1', 'tests/a.py::t2'],
+        'pkg.x_g': tests,
+        'pkg.x_h': []}
+    assert stats['stats_time'] == 2.0  # the rest is kept
+    assert report.widen_stats(str(tmp_path)) == 0  # already wide
+    assert not os.path.exists(path + '.tmp')
+
+
+def test_widen_stats_without_stats_and_with_a_broken_file(tmp_path):
+    assert report.widen_stats(str(tmp_path)) == 0  # a fresh run: no stats
+    path = osp.join(str(tmp_path), 'mutants', 'mutmut-stats.json')
+    os.makedirs(osp.dirname(path))
+    with open(path, 'w') as f:
+        json.dump({'duration_by_test': {}}, f)
+    with pytest.raises(ValueError) as err:
+        report.widen_stats(str(tmp_path))
+    assert str(err.value) == (f"{path}: not a mutmut stats file (no "
+                              f"'tests_by_mangled_function_name')")
+
+
+def test_mutants_option_needs_one_package_and_no_other_selection(capsys):
+    for argv in (['mmposenas/codecs', 'mmposenas/parts', '--mutants', 'x'],
+                 ['mmposenas/codecs', '--retest', '--mutants', 'x'],
+                 ['mmposenas/codecs', '--sample', '3', '--mutants', 'x']):
+        with pytest.raises(SystemExit):
+            report.main(argv)
+        assert ('--mutants needs exactly one package and no --fresh, '
+                '--retest or --sample') in capsys.readouterr().err
