@@ -5,6 +5,8 @@
 this process, on the tiny DARTS search config.)
 """
 import glob
+import itertools
+import os.path as osp
 import random
 
 import numpy as np
@@ -31,8 +33,19 @@ class StatesAtTrainStart(Hook):
         self.torch = torch.get_rng_state().clone()
 
 
+RUNS = itertools.count()
+
+
+def own_logger(cfg, work_dir):
+    """A per-run experiment name: MMEngine names its logger after the
+    config and the second the Runner was built, and a second Runner built
+    in the same second would log into the first one's file."""
+    cfg.experiment_name = f'random_state_{next(RUNS)}_{osp.basename(work_dir)}'
+
+
 def run(work_dir, max_epochs=2, strict=False, **options):
     cfg = search_cfg(work_dir)
+    own_logger(cfg, work_dir)
     cfg.train_cfg.max_epochs = max_epochs
     cfg.custom_hooks[1].begin_epoch = 100  # no α steps: a faster run
     cfg.default_hooks.random_state = dict(type='RandomStateHook',
@@ -139,6 +152,7 @@ def test_resume_warns_about_persistent_workers(first, tmp_path, persistent):
     cfg.train_dataloader.num_workers = 1
     cfg.train_dataloader.persistent_workers = persistent
     cfg.update(load_from=f'{runner.work_dir}/epoch_2.pth', resume=True)
+    own_logger(cfg, tmp_path)
     resumed = Runner.from_cfg(cfg)
     resumed.train()
     log = open(glob.glob(f'{resumed.log_dir}/*.log')[0]).read()
