@@ -177,6 +177,15 @@ def test_defaults_bounds_and_copied_configs():
     controller['hidden_size'] = 2
     assert h.reward_dataloader_cfg == dict(dataset=dict(indices=7))
     assert h.controller_cfg == dict(hidden_size=8)
+    # nested values too: the caller's evaluator and optimizer configs
+    evaluator = [dict(type='EPE', norm_mode='none')]
+    optimizer = dict(type='Adam', lr=1e-3, betas=[0.9, 0.999])
+    h = BranchControllerHook(reward_dataloader=loader,
+                             reward_evaluator=evaluator, optimizer=optimizer)
+    evaluator[0]['type'] = 'PCKAccuracy'
+    optimizer['betas'][0] = 0.5
+    assert h.reward_evaluator_cfg == [dict(type='EPE', norm_mode='none')]
+    assert h.optimizer_cfg == dict(type='Adam', lr=1e-3, betas=[0.9, 0.999])
     # every lower bound is allowed, one below is refused by name
     lows = dict(num_updates=0, samples_per_update=1, num_derive_samples=1,
                 derive_interval=0, entropy_samples=1, begin_epoch=0)
