@@ -103,6 +103,13 @@ def test_resume_restores_alpha_and_arch_optimizer_exactly(tmp_path):
     state = dict(ckpt['arch_optimizer'], arch_epoch=3, arch_batches=1)
     hook._load_state(state)
     assert (hook._arch_epoch, hook._resume_batches) == (3, 1)
+    # a checkpoint saved before the next α batch is drawn records the
+    # restored position, not the (reset) count of batches drawn
+    again = {}
+    hook.before_save_checkpoint(resumed, again)
+    assert {k: again['arch_optimizer'][k]
+            for k in ('mode', 'arch_epoch', 'arch_batches')} == dict(
+                mode='first_order', arch_epoch=3, arch_batches=1)
     hook._load_state({k: v for k, v in state.items()
                       if k not in ('param_schedulers', 'arch_epoch',
                                    'arch_batches')})
