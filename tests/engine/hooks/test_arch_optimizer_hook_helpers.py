@@ -53,3 +53,21 @@ def test_gumbel_hard_under_a_wrapper_needs_unused_parameters():
     check_ddp_unused_parameters(soft)
     check_ddp_unused_parameters(Supernet('gumbel_hard'))
     check_ddp_unused_parameters(torch.nn.DataParallel(Supernet('gumbel_hard')))
+
+
+def test_resumable_loader_cfg_wraps_the_sampler_once():
+    from mmposenas.engine.hooks.arch_optimizer_hook import \
+        resumable_loader_cfg
+    inner = dict(type='DefaultSampler', shuffle=True)
+    cfg = dict(batch_size=2, sampler=inner)
+    wrapped = resumable_loader_cfg(cfg)
+    assert wrapped == dict(batch_size=2, sampler=dict(
+        type='ResumableSampler', sampler=inner))
+    assert cfg == dict(batch_size=2, sampler=inner)  # the caller's is kept
+    # already resumable: left as it is, not wrapped twice
+    assert resumable_loader_cfg(wrapped) == wrapped
+    with pytest.raises(ValueError) as err:
+        resumable_loader_cfg(dict(batch_size=2, sampler=None))
+    assert str(err.value) == (
+        'ArchOptimizerHook: arch_dataloader.sampler must be a sampler config '
+        'dict (e.g. dict(type="DefaultSampler", shuffle=True)); got None')

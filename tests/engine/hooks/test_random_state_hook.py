@@ -82,6 +82,11 @@ def test_states_round_trip_and_missing_keys_are_named():
                                  "found ['cuda', 'python']")
 
 
+def test_lenient_by_default():
+    assert RandomStateHook().strict is False
+    assert RandomStateHook(strict=True).strict is True
+
+
 def test_validation_leaves_the_training_draws_alone():
     hook = RandomStateHook()
     hook.before_val(None)
