@@ -333,3 +333,46 @@ def test_second_order_refuses_amp_in_the_runner(tmp_path):
         custom_hooks=cfg.custom_hooks, default_hooks=cfg.default_hooks,
         default_scope='mmpose', randomness=cfg.randomness)
     runner.train()  # before_train of every hook ran without error
+
+
+def wrapper_dict(model):
+    """One plain SGD optim wrapper each for the backbone's weights (α left
+    out) and the head: MMEngine's ``OptimWrapperDict``."""
+    from mmengine.optim import OptimWrapper, OptimWrapperDict
+    weights = [p for n, p in model.backbone.named_parameters()
+               if 'arch_params' not in n]
+    return OptimWrapperDict(
+        backbone=OptimWrapper(torch.optim.SGD(weights, lr=0.1)),
+        head=OptimWrapper(torch.optim.SGD(model.head.parameters(), lr=0.1)))
+
+
+@pytest.mark.parametrize('mode', ['second_order', 'first_order'])
+def test_only_second_order_refuses_several_weight_optimizers(tmp_path, mode):
+    """Second order takes ξ from the one weight optimizer, so it refuses an
+    ``OptimWrapperDict`` before any step; first order takes its α step
+    (then MMPose's ``train_step``, which needs one wrapper, stops)."""
+    from mmengine.registry import init_default_scope
+    from mmpose.registry import MODELS
+    init_default_scope('mmpose')
+    cfg = wiring_cfg(tmp_path, batch_size=4, num_instances=4, mode=mode,
+                     xi=0.1)
+    model = MODELS.build(cfg.model)
+    runner = Runner(
+        model=model, work_dir=str(tmp_path),
+        train_dataloader=cfg.train_dataloader, train_cfg=cfg.train_cfg,
+        optim_wrapper=wrapper_dict(model),
+        custom_hooks=cfg.custom_hooks, default_hooks=cfg.default_hooks,
+        default_scope='mmpose', randomness=cfg.randomness)
+    before = [a.detach().clone() for a in arch_parameters(model)]
+    if mode == 'second_order':
+        with pytest.raises(RuntimeError) as err:
+            runner.train()
+        assert str(err.value) == ('ArchOptimizerHook: second-order search '
+                                  'needs a single weight optimizer (for ξ)')
+        assert all(torch.equal(a, b)
+                   for a, b in zip(arch_parameters(model), before))
+    else:
+        with pytest.raises(NotImplementedError):
+            runner.train()
+        assert not all(torch.equal(a, b)
+                       for a, b in zip(arch_parameters(model), before))
