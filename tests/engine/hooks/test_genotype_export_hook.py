@@ -51,6 +51,12 @@ def test_draw_interval_writes_pictures(tmp_path):
     with pytest.raises(ValueError, match='draw_interval'):
         cfg.custom_hooks[2].draw_interval = 0
         Runner.from_cfg(cfg)
+    from mmposenas.engine.hooks import GenotypeExportHook
+    assert GenotypeExportHook(draw_interval=1).draw_interval == 1  # the bound
+    with pytest.raises(ValueError) as err:
+        GenotypeExportHook(draw_interval=0)
+    assert str(err.value) == ('GenotypeExportHook: draw_interval must be >= '
+                              '1 or None, got 0')
 
 
 def test_draw_labels_part_groups_with_the_model_joint_names(tmp_path):
