@@ -186,8 +186,11 @@ def test_epoch_history_and_the_derivation_rule(search):
         assert info['branch_score'] == best['score']
         assert r['derived'] == best['branches']
     with open(f'{runner.work_dir}/branch_search.json') as f:
-        written = json.load(f)
+        text = f.read()
+    written = json.loads(text)
     assert written == json.loads(json.dumps(hook.history))
+    # one value per line, like genotype_history.json
+    assert text == json.dumps(written, indent=1) + '\n'
 
 
 def test_update_history_rewards_and_reward_cache(search):
