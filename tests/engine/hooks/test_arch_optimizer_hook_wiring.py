@@ -302,19 +302,28 @@ def amp_wrapper_on_cpu(model):
     return wrapper
 
 
+def runner_with_wrapper(cfg, work_dir, make_wrapper, **overrides):
+    """A Runner of ``cfg``'s model, data and hooks around an optim wrapper
+    built by ``make_wrapper(model)`` (the Runner cannot build these from a
+    config); returns the runner and its model."""
+    from mmengine.registry import init_default_scope
+    from mmpose.registry import MODELS
+    init_default_scope('mmpose')
+    model = MODELS.build(cfg.model)
+    kwargs = dict(train_dataloader=cfg.train_dataloader,
+                  train_cfg=cfg.train_cfg, custom_hooks=cfg.custom_hooks,
+                  default_hooks=cfg.default_hooks, default_scope='mmpose',
+                  randomness=cfg.randomness)
+    kwargs.update(overrides)
+    runner = Runner(model=model, work_dir=str(work_dir),
+                    optim_wrapper=make_wrapper(model), **kwargs)
+    return runner, model
+
+
 def test_second_order_refuses_amp_in_the_runner(tmp_path):
     cfg = wiring_cfg(tmp_path, batch_size=4, num_instances=4,
                      mode='second_order')
-    from mmpose.registry import MODELS
-    from mmengine.registry import init_default_scope
-    init_default_scope('mmpose')
-    model = MODELS.build(cfg.model)
-    runner = Runner(
-        model=model, work_dir=str(tmp_path),
-        train_dataloader=cfg.train_dataloader, train_cfg=cfg.train_cfg,
-        optim_wrapper=amp_wrapper_on_cpu(model),
-        custom_hooks=cfg.custom_hooks, default_hooks=cfg.default_hooks,
-        default_scope='mmpose', randomness=cfg.randomness)
+    runner, model = runner_with_wrapper(cfg, tmp_path, amp_wrapper_on_cpu)
     before = [a.detach().clone() for a in arch_parameters(model)]
     with pytest.raises(RuntimeError, match='run without --amp'):
         runner.train()
@@ -324,14 +333,9 @@ def test_second_order_refuses_amp_in_the_runner(tmp_path):
     # first order accepts the same wrapper (the refusal is second order's)
     cfg = wiring_cfg(tmp_path / 'fo', batch_size=4, num_instances=4,
                      mode='first_order')
-    model = MODELS.build(cfg.model)
-    runner = Runner(
-        model=model, work_dir=str(tmp_path / 'fo'),
-        train_dataloader=cfg.train_dataloader,
-        train_cfg=dict(by_epoch=True, max_epochs=0),
-        optim_wrapper=amp_wrapper_on_cpu(model),
-        custom_hooks=cfg.custom_hooks, default_hooks=cfg.default_hooks,
-        default_scope='mmpose', randomness=cfg.randomness)
+    runner, _ = runner_with_wrapper(
+        cfg, tmp_path / 'fo', amp_wrapper_on_cpu,
+        train_cfg=dict(by_epoch=True, max_epochs=0))
     runner.train()  # before_train of every hook ran without error
 
 
@@ -351,18 +355,9 @@ def test_only_second_order_refuses_several_weight_optimizers(tmp_path, mode):
     """Second order takes ξ from the one weight optimizer, so it refuses an
     ``OptimWrapperDict`` before any step; first order takes its α step
     (then MMPose's ``train_step``, which needs one wrapper, stops)."""
-    from mmengine.registry import init_default_scope
-    from mmpose.registry import MODELS
-    init_default_scope('mmpose')
     cfg = wiring_cfg(tmp_path, batch_size=4, num_instances=4, mode=mode,
                      xi=0.1)
-    model = MODELS.build(cfg.model)
-    runner = Runner(
-        model=model, work_dir=str(tmp_path),
-        train_dataloader=cfg.train_dataloader, train_cfg=cfg.train_cfg,
-        optim_wrapper=wrapper_dict(model),
-        custom_hooks=cfg.custom_hooks, default_hooks=cfg.default_hooks,
-        default_scope='mmpose', randomness=cfg.randomness)
+    runner, model = runner_with_wrapper(cfg, tmp_path, wrapper_dict)
     before = [a.detach().clone() for a in arch_parameters(model)]
     if mode == 'second_order':
         with pytest.raises(RuntimeError) as err:
