@@ -47,7 +47,8 @@ def test_nan_loss_stops_with_iteration_and_term_and_keeps_good_results(
     with pytest.raises(DivergenceError) as err:
         runner.train()
     msg = str(err.value)
-    assert 'iteration 3 (epoch 2): non-finite loss term(s) loss, loss_kpt.' in msg
+    assert ('iteration 3 (epoch 2): non-finite loss term(s) loss, '
+            'loss_kpt.') in msg
     assert 'epoch_1.pth' in msg  # the last good checkpoint is named
     # epoch 1's checkpoint survives rotation (max_keep_ckpts=1), nothing newer
     assert (tmp_path / 'epoch_1.pth').is_file()

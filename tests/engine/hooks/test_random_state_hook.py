@@ -6,7 +6,6 @@ this process, on the tiny DARTS search config.)
 """
 import glob
 import itertools
-import os.path as osp
 import random
 
 import numpy as np
@@ -36,16 +35,15 @@ class StatesAtTrainStart(Hook):
 RUNS = itertools.count()
 
 
-def own_logger(cfg, work_dir):
-    """A per-run experiment name: MMEngine names its logger after the
-    config and the second the Runner was built, and a second Runner built
-    in the same second would log into the first one's file."""
-    cfg.experiment_name = f'random_state_{next(RUNS)}_{osp.basename(work_dir)}'
-
-
-def run(work_dir, max_epochs=2, strict=False, **options):
+def run(work_dir, max_epochs=2, strict=False, loader=None, **options):
+    """Train the tiny search with the hook; ``loader`` updates the training
+    loader config. Each run gets its own experiment name: MMEngine names
+    its logger after the config and the second the Runner was built, so a
+    Runner built in the same second as the previous one would log into
+    that one's file."""
     cfg = search_cfg(work_dir)
-    own_logger(cfg, work_dir)
+    cfg.experiment_name = f'random_state_{next(RUNS)}'
+    cfg.train_dataloader.update(loader or {})
     cfg.train_cfg.max_epochs = max_epochs
     cfg.custom_hooks[1].begin_epoch = 100  # no α steps: a faster run
     cfg.default_hooks.random_state = dict(type='RandomStateHook',
@@ -151,16 +149,9 @@ def test_resume_warns_about_persistent_workers(first, tmp_path, persistent):
     holds: a resume says so, and only then (a finished run is resumed, so
     no worker is ever started)."""
     runner, _, _ = first
-    cfg = search_cfg(tmp_path)
-    cfg.train_cfg.max_epochs = 2
-    cfg.custom_hooks[1].begin_epoch = 100
-    cfg.train_dataloader.num_workers = 1
-    cfg.train_dataloader.persistent_workers = persistent
-    cfg.update(load_from=f'{runner.work_dir}/epoch_2.pth', resume=True)
-    own_logger(cfg, tmp_path)
-    resumed = Runner.from_cfg(cfg)
-    resumed.train()
-    log = open(glob.glob(f'{resumed.log_dir}/*.log')[0]).read()
+    _, _, log = run(tmp_path, load_from=f'{runner.work_dir}/epoch_2.pth',
+                    resume=True, loader=dict(num_workers=1,
+                                             persistent_workers=persistent))
     assert 'restored the Python, NumPy and torch random states' in log
     warned = ('RandomStateHook: train_dataloader.persistent_workers=True: '
               'the random states inside its worker processes are not '
